@@ -1,0 +1,195 @@
+"""The command layer shared by the CLI, the shell and the kernel.
+
+A command is defined once: its argparse flags and a function (Session, args) -> Output. The CLI
+adds the SCENARIO argument(s) in front; the shell and the kernel run the same command against the
+session's loaded site. Outputs are plain data that know how to show themselves as text, JSON and
+HTML, so no front end has logic of its own.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..model import Site
+from ..scenario import ScenarioError, load_scenario
+
+
+class CommandError(Exception):
+    """Bad arguments or input for a command: shown as a message, never a traceback. Exit code 2."""
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class Output:
+    """What a command produced. Subclasses render richer forms; `data` is the JSON form."""
+    text: str = ""
+    data: Any = None
+    exit_code: int = 0
+    html: str | None = None
+    svg: str | None = None
+    prefer: str = "text"  # what a front end shows by default: text | json (e.g. --json was given)
+
+    def render(self) -> str:
+        """What the CLI and the shell print."""
+        return self.to_json() + "\n" if self.prefer == "json" else self.to_text()
+
+    def to_text(self) -> str:
+        return self.text
+
+    def to_json(self) -> str:
+        return json.dumps(self.data, indent=2, ensure_ascii=False, default=str)
+
+    def to_html(self) -> str:
+        if self.html is not None:
+            return self.html
+        import html as _html
+        return f"<pre>{_html.escape(self.to_text())}</pre>"
+
+
+@dataclass
+class Session:
+    """A loaded site and what happened to it: the simulated state and what-if edits."""
+    site: Site | None = None
+    path: Path | None = None
+    state: Any = None  # engine.SiteState
+    engine: Any = None  # engine.Engine, rebuilt when the site changes
+    original: Site | None = None  # as loaded, for diff
+    undo_stack: list = field(default_factory=list)
+    settings: dict = field(default_factory=dict)  # front-end preferences (identity for `as`, proxy, ...)
+
+    def load(self, path: str | Path) -> Site:
+        site = load_scenario(path)
+        self.use(site, Path(path))
+        return site
+
+    def use(self, site: Site, path: Path | None = None) -> None:
+        from ..engine import engine_for
+        self.site, self.path = site, path
+        self.original = site.copy() if site is not None else None
+        self.undo_stack.clear()
+        self.engine = engine_for(site)
+        self.state = self.engine.new_state()
+
+    def replace_site(self, site: Site, remember: bool = True) -> None:
+        """A what-if edit: keep the previous site for undo; the clock and usage carry on."""
+        from ..engine import engine_for
+        if remember and self.site is not None:
+            self.undo_stack.append(self.site)
+        self.site = site
+        self.engine = engine_for(site)
+
+    def require_site(self) -> Site:
+        if self.site is None:
+            raise CommandError("no scenario is loaded; use: load FILE")
+        return self.site
+
+
+@dataclass
+class Command:
+    name: str
+    summary: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[Session, argparse.Namespace], Output]
+    scenarios: str = "one"  # what the CLI puts in front: one | many | none
+    examples: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    cli: bool = True  # offered as `qsplay NAME` too
+    description: str = ""
+
+    def parser(self, prog: str | None = None, with_scenario: bool = False) -> argparse.ArgumentParser:
+        p = _Parser(prog=prog or self.name, description=self.description or self.summary, add_help=True,
+                    formatter_class=argparse.RawDescriptionHelpFormatter,
+                    epilog=("examples:\n  " + "\n  ".join(self.examples)) if self.examples else None)
+        if with_scenario and self.scenarios == "one":
+            p.add_argument("scenario", help="scenario file (YAML)")
+        elif with_scenario and self.scenarios == "many":
+            p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (YAML)")
+        self.configure(p)
+        return p
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises CommandError instead of exiting, so a bad line never ends a session."""
+
+    def error(self, message):
+        raise CommandError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
+
+    def print_help(self, file=None):
+        raise _HelpShown(self.format_help(), 0)
+
+    def exit(self, status=0, message=None):
+        raise _HelpShown(message or "", status)
+
+
+class _HelpShown(Exception):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+REGISTRY: dict[str, Command] = {}
+
+
+def command(name: str, summary: str, scenarios: str = "one", examples: tuple[str, ...] = (),
+            aliases: tuple[str, ...] = (), cli: bool = True, description: str = ""):
+    """Register a command: decorate `configure(parser)`; the returned object's `.runs` sets the body."""
+    def register(run: Callable[[Session, argparse.Namespace], Output]):
+        configure = getattr(run, "configure", lambda p: None)
+        cmd = Command(name, summary, configure, run, scenarios, examples, aliases, cli, description)
+        REGISTRY[name] = cmd
+        for alias in aliases:
+            REGISTRY[alias] = cmd
+        return run
+    return register
+
+
+def arguments(configure: Callable[[argparse.ArgumentParser], None]):
+    """Attach flags to a command function: @arguments(lambda p: ...) under @command(...)."""
+    def wrap(run):
+        run.configure = configure
+        return run
+    return wrap
+
+
+def run_line(session: Session, line: str) -> Output:
+    """Run one shell/kernel line: `decide --user X --resource Y --action read`."""
+    from . import load_all
+    load_all()
+    try:
+        words = shlex.split(line, posix=True)
+    except ValueError as exc:
+        raise CommandError(f"cannot split the line into words: {exc}")
+    if not words:
+        return Output("")
+    name, rest = words[0].lower(), words[1:]
+    cmd = REGISTRY.get(name)
+    if cmd is None:
+        import difflib
+        close = difflib.get_close_matches(name, sorted(set(REGISTRY)), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else "; type help for the list"
+        raise CommandError(f"unknown command '{name}'{hint}")
+    return run_command(session, cmd, rest)
+
+
+def run_command(session: Session, cmd: Command, argv: list[str], with_scenario: bool = False) -> Output:
+    try:
+        args = cmd.parser(with_scenario=with_scenario).parse_args(argv)
+    except _HelpShown as shown:
+        return Output(str(shown) or cmd.parser().format_help())
+    return cmd.run(session, args)
+
+
+def load_for_cli(path: str) -> Session:
+    session = Session()
+    try:
+        session.load(path)
+    except ScenarioError as exc:
+        raise CommandError(str(exc))
+    return session

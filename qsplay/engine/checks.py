@@ -1,0 +1,101 @@
+"""Run a scenario's `checks:` in order against one simulated site."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import Check, Site
+from .decision import Decision
+
+
+@dataclass
+class CheckResult:
+    check: Check
+    decision: Decision | None
+    passed: bool
+    explanation: str
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        c = self.check
+        expected = {"decision": c.expect}
+        if c.denied_by:
+            expected["denied_by"] = c.denied_by
+        if c.access_type:
+            expected["access_type"] = c.access_type
+        got = None
+        if self.decision is not None:
+            got = {"decision": self.decision.decision, "denied_by": self.decision.denied_by,
+                   "access_type": self.decision.access_type}
+        out = {"name": c.name, "passed": self.passed, "expected": expected, "got": got,
+               "explanation": self.explanation}
+        if c.location is not None:
+            out["line"] = c.location[0] + 1
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass
+class FileResult:
+    file: str
+    results: list[CheckResult] = field(default_factory=list)
+    error: str | None = None  # the file did not load
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for r in self.results if r.passed)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.results if not r.passed) + (1 if self.error else 0)
+
+    def to_dict(self) -> dict:
+        checks = [r.to_dict() for r in self.results]
+        if self.error:
+            checks.append({"name": self.file, "passed": False, "expected": None, "got": None,
+                           "explanation": self.error})
+        return {"file": self.file, "checks": checks}
+
+
+def run_checks(site: Site, file: str | None = None) -> FileResult:
+    from . import engine_for
+    engine = engine_for(site)
+    state = engine.new_state()
+    out = FileResult(file or site.source or site.name)
+    for check in site.checks:
+        try:
+            decision = engine.decide(check.request, state)
+        except LookupError as exc:
+            out.results.append(CheckResult(check, None, False, str(exc), str(exc)))
+            continue
+        out.results.append(_judge(check, decision))
+    return out
+
+
+def _judge(check: Check, decision: Decision) -> CheckResult:
+    problems = []
+    if decision.decision != check.expect:
+        problems.append(f"expected {check.expect}, got {decision.decision}")
+    if check.denied_by and decision.denied_by != check.denied_by:
+        problems.append(f"expected denial by {check.denied_by}, got {decision.denied_by or 'no denial'}")
+    if check.access_type and decision.access_type != check.access_type:
+        problems.append(f"expected access type {check.access_type}, got {decision.access_type or 'none'}")
+    passed = not problems
+    return CheckResult(check, decision, passed, explain(decision) if passed else "; ".join(problems) +
+                       ": " + explain(decision))
+
+
+def explain(decision: Decision) -> str:
+    """Why the decision came out as it did, in one sentence."""
+    if decision.denied_by == "authentication":
+        return f"refused at authentication: {decision.identity.message}"
+    if decision.denied_by == "license":
+        failed = [f"{a['access_type']} ({a['reason']})" for a in decision.license.attempts if not a["applied"]]
+        return f"{decision.license.message}; tried: " + "; ".join(failed)
+    who = decision.identity.user.qualified
+    if decision.allowed:
+        return (f"{who} got {decision.access_type}; granted by " + ", ".join(decision.security.granting_rules))
+    considered = [e for e in decision.security.evaluations if e.status in ("false", "disabled", "failed")]
+    names = ", ".join(f"{e.rule} ({e.status})" for e in considered[:6]) or "none applies"
+    return f"{who} got {decision.access_type}, but no security rule grants {decision.request.action} " \
+           f"on {decision.request.resource}; rules considered: {names}"

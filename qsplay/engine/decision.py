@@ -1,0 +1,139 @@
+"""A decision as plain data: what each phase found, and the steps that explain it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .request import Request
+
+PHASES = ("authentication", "license", "security")
+
+
+@dataclass
+class Step:
+    phase: str  # authentication | license | security
+    text: str  # one sentence a person can read
+    outcome: str = "info"  # info | pass | fail | skip | note
+    rule: str | None = None
+    detail: dict | None = None  # structured data (e.g. a condition's evaluation tree)
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"phase": self.phase, "text": self.text, "outcome": self.outcome}
+        if self.rule is not None:
+            out["rule"] = self.rule
+        if self.detail is not None:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass
+class Identity:
+    user: Any  # model.User (for anonymous visitors a synthetic NONE\anonymous<guid> user)
+    anonymous: bool
+    outcome: str  # user | anonymous | refused
+    proxy: Any = None  # model.VirtualProxy
+    message: str | None = None  # Qlik's wording when refused
+
+    def to_dict(self) -> dict:
+        return {"user": self.user.qualified if self.user is not None else None, "anonymous": self.anonymous,
+                "outcome": self.outcome, "message": self.message,
+                "proxy": self.proxy.prefix if self.proxy is not None else None}
+
+
+@dataclass
+class LicenseResult:
+    granted: bool
+    access_type: str | None = None
+    rule: str | None = None
+    message: str | None = None
+    attempts: list[dict] = field(default_factory=list)  # each access type tried, and why it (did not) apply
+
+    def to_dict(self) -> dict:
+        return {"granted": self.granted, "access_type": self.access_type, "rule": self.rule,
+                "message": self.message, "attempts": list(self.attempts)}
+
+
+@dataclass
+class RuleEvaluation:
+    """One security rule considered for a request."""
+    rule: str
+    status: str  # granted | false | disabled | action | context | failed | parse_error
+    reason: str
+    condition: str = ""
+    trace: Any = None  # rules.TraceNode of the condition (when evaluated)
+    would_grant: bool | None = None  # for disabled rules: would the condition have been true?
+
+    def to_dict(self) -> dict:
+        out = {"rule": self.rule, "status": self.status, "reason": self.reason, "condition": self.condition}
+        if self.trace is not None:
+            out["trace"] = self.trace.to_dict()
+        if self.would_grant is not None:
+            out["would_grant"] = self.would_grant
+        return out
+
+
+@dataclass
+class SecurityResult:
+    allowed: bool
+    resource: str  # its reference, e.g. stream:Sales
+    action: str
+    granting_rules: list[str] = field(default_factory=list)
+    evaluations: list[RuleEvaluation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"allowed": self.allowed, "resource": self.resource, "action": self.action,
+                "granting_rules": list(self.granting_rules),
+                "rules": [e.to_dict() for e in self.evaluations], "notes": list(self.notes)}
+
+
+@dataclass
+class Decision:
+    request: Request
+    decision: str  # allow | deny
+    denied_by: str | None
+    identity: Identity | None
+    license: LicenseResult | None
+    security: SecurityResult | None
+    steps: list[Step] = field(default_factory=list)
+    at: Any = None  # when it happened on the simulated clock
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == "allow"
+
+    @property
+    def access_type(self) -> str | None:
+        return self.license.access_type if self.license else None
+
+    def to_dict(self) -> dict:
+        """The contract's `qsplay decide --json` object (plus extension fields)."""
+        sec = None
+        if self.security is not None:
+            sec = {"allowed": self.security.allowed, "granting_rules": list(self.security.granting_rules),
+                   "rules": [e.to_dict() for e in self.security.evaluations]}
+        return {
+            "request": self.request.to_dict(),
+            "decision": self.decision,
+            "denied_by": self.denied_by,
+            "identity": self.identity.to_dict() if self.identity else None,
+            "license": self.license.to_dict() if self.license else None,
+            "security": sec,
+            "steps": [s.to_dict() for s in self.steps],
+            "at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.at is not None else None,
+        }
+
+    def summary(self) -> str:
+        """One line: what was decided, and by what."""
+        req = self.request
+        who = self.identity.user.qualified if self.identity and self.identity.user is not None else (req.user or "anonymous")
+        head = f"{who} {req.action} {req.resource} in {req.context}"
+        if self.allowed:
+            rules = ", ".join(self.security.granting_rules) if self.security else ""
+            via = f" as {self.access_type}" if self.access_type else ""
+            return f"ALLOW  {head}{via} (granted by {rules})"
+        if self.denied_by == "authentication":
+            return f"DENY   {head}: refused at authentication: {self.identity.message if self.identity else ''}"
+        if self.denied_by == "license":
+            return f"DENY   {head}: no access type: {self.license.message if self.license else ''}"
+        return f"DENY   {head}: no security rule grants {req.action}"

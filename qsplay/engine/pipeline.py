@@ -1,0 +1,68 @@
+"""One request through the three phases: authentication, licence, security -> a Decision."""
+from __future__ import annotations
+
+from ..model import Site
+from .authentication import authenticate
+from .decision import Decision, Step
+from .licensing import Licensing
+from .request import Request
+from .security import SecurityEngine
+from .state import SiteState
+
+
+class Engine:
+    """The decision engine for one site. Keeps no state of its own between requests: the
+    SiteState passed in (clock, allocations, usage) is what carries over."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.security = SecurityEngine(site)
+        self.licensing = Licensing(site)
+
+    def new_state(self) -> SiteState:
+        return SiteState.start(self.site)
+
+    def decide(self, request: Request, state: SiteState | None = None, trace: bool = True) -> Decision:
+        state = state or self.new_state()
+        if request.at is not None:
+            state.advance_to(request.at)
+        resource = self.site.find_resource(request.resource)
+        steps: list[Step] = []
+
+        identity = authenticate(self.site, request, steps)
+        if identity.outcome == "refused":
+            return Decision(request, "deny", "authentication", identity, None, None, steps, state.now)
+
+        license = self.licensing.allocate(identity, request, state, steps)
+        if not license.granted:
+            return Decision(request, "deny", "license", identity, license, None, steps, state.now)
+
+        security = self.security.evaluate(identity.user, resource, request.action, request.context,
+                                          request.environment, trace=trace)
+        steps.extend(_security_steps(security))
+        return Decision(request, "allow" if security.allowed else "deny", None if security.allowed else "security",
+                        identity, license, security, steps, state.now)
+
+
+def _security_steps(security) -> list[Step]:
+    steps = []
+    for ev in security.evaluations:
+        outcome = {"granted": "pass", "false": "fail", "failed": "fail", "parse_error": "fail"}.get(ev.status, "skip")
+        detail = {"status": ev.status, "condition": ev.condition}
+        if ev.trace is not None:
+            detail["trace"] = ev.trace.to_dict()
+        steps.append(Step("security", f"Rule \"{ev.rule}\": {ev.reason}.", outcome, ev.rule, detail))
+    for note in security.notes:
+        steps.append(Step("security", note, "note"))
+    if security.allowed:
+        rules = ", ".join(f'"{r}"' for r in security.granting_rules)
+        steps.append(Step("security", f"Access granted: {rules} grant{'s' if len(security.granting_rules) == 1 else ''} "
+                                      f"{security.action} on {security.resource}.", "pass"))
+    else:
+        steps.append(Step("security", f"No security rule grants {security.action} on {security.resource}; "
+                                      f"rules only ever grant, so access is denied.", "fail"))
+    return steps
+
+
+def decide(site: Site, request: Request, state: SiteState | None = None) -> Decision:
+    return Engine(site).decide(request, state)

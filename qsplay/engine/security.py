@@ -1,0 +1,104 @@
+"""The security phase: additive, grant-only rules with default deny.
+
+"If at least one rule evaluates to True then Qlik Sense will provide the user with access ...
+If no rules evaluate to True then the user will be denied access." (Qlik Support, Security rules
+evaluation). A rule is considered when it is enabled, its resource filter selects the resource,
+it carries the action and its context covers the request's. `HasPrivilege` asks this same
+engine about a related resource, in the same context (which context Qlik uses there is
+UNCONFIRMED; the trace says so), and a cycle counts as no privilege.
+"""
+from __future__ import annotations
+
+from ..model import Entity, SecurityRule, Site
+from ..rules import EvalContext, EvaluationFailure, Environment, evaluate
+from .decision import RuleEvaluation, SecurityResult
+
+
+class SecurityEngine:
+    def __init__(self, site: Site):
+        self.site = site
+        self.rules = [r for r in site.security_rules if r.category.lower() == "security"]
+
+    def rules_for(self, resource: Entity) -> list[SecurityRule]:
+        """Rules whose resource filter selects this resource, in rule order."""
+        return [r for r in self.rules if r.filter is not None and r.filter.matches(resource.kind, resource.id)]
+
+    def evaluate(self, user, resource: Entity, action: str, context: str, environment: dict | None = None,
+                 trace: bool = True, _stack: tuple = ()) -> SecurityResult:
+        env = Environment(environment)
+        stack = _stack + ((resource.key, action),)
+        result = SecurityResult(False, resource.ref, action)
+
+        def has_privilege(target: Entity, wanted: str, want_trace: bool):
+            if (target.key, wanted) in stack:
+                note = SecurityResult(False, target.ref, wanted,
+                                      notes=[f"{target.ref} {wanted} is already being decided further up "
+                                             f"(a HasPrivilege cycle), so it counts as not granted"])
+                return False, note if want_trace else None
+            sub = self.evaluate(user, target, wanted, context, environment, want_trace, stack)
+            if want_trace:
+                sub.notes.append(f"asked by HasPrivilege(\"{wanted}\") in the same context ({context}); "
+                                 f"which context Qlik uses here is UNCONFIRMED")
+            return sub.allowed, sub if want_trace else None
+
+        ctx = EvalContext(user=user, resource=resource, environment=env, semantics=self.site.semantics,
+                          has_privilege=has_privilege)
+        for rule in self.rules_for(resource):
+            status, reason = self._skip_reason(rule, action, context)
+            if status is not None and not trace:
+                continue
+            if status == "parse_error":
+                result.evaluations.append(RuleEvaluation(rule.name, status, reason, rule.condition))
+                continue
+            if status in ("action", "context"):
+                result.evaluations.append(RuleEvaluation(rule.name, status, reason, rule.condition))
+                continue
+            try:
+                value, node = evaluate(rule.parsed, ctx, trace)
+            except EvaluationFailure as exc:
+                result.evaluations.append(RuleEvaluation(rule.name, "failed", f"the condition could not be "
+                                                         f"evaluated: {exc}", rule.condition))
+                continue
+            if status == "disabled":
+                result.evaluations.append(RuleEvaluation(
+                    rule.name, "disabled", reason + (" (its condition is true: enabling it would grant)"
+                                                     if value else " (its condition is false anyway)"),
+                    rule.condition, node, would_grant=value))
+                continue
+            if value:
+                result.allowed = True
+                result.granting_rules.append(rule.name)
+                result.evaluations.append(RuleEvaluation(rule.name, "granted", "the condition is true",
+                                                         rule.condition, node))
+                if not trace:
+                    break
+            elif trace:
+                result.evaluations.append(RuleEvaluation(rule.name, "false", "the condition is false",
+                                                         rule.condition, node))
+        if trace and not result.evaluations:
+            result.notes.append(f"no security rule's resource filter selects {resource.ref} "
+                                f"({resource.kind}), so nothing can grant it")
+        return result
+
+    @staticmethod
+    def _skip_reason(rule: SecurityRule, action: str, context: str) -> tuple[str | None, str]:
+        if rule.parsed is None:
+            return "parse_error", f"the condition does not parse ({rule.parse_error}), so the rule grants nothing"
+        if action not in rule.actions:
+            return "action", f"the rule does not grant {action}"
+        if not rule.applies_in(context):
+            return "context", f"the rule applies only in the {rule.context.upper() if rule.context == 'qmc' else rule.context}, not the {context.upper() if context == 'qmc' else context}"
+        if rule.disabled:
+            return "disabled", "the rule is disabled, so it grants nothing"
+        return None, ""
+
+    def allowed_actions(self, user, resource: Entity, context: str, environment: dict | None = None,
+                        actions=None) -> dict[str, list[str]]:
+        """action -> granting rule names, for every action some rule could grant (audit cells)."""
+        from ..rules.actions import ACTIONS
+        out: dict[str, list[str]] = {}
+        for action in actions or ACTIONS:
+            res = self.evaluate(user, resource, action, context, environment, trace=False)
+            if res.allowed:
+                out[action] = res.granting_rules
+        return out

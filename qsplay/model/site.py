@@ -1,0 +1,138 @@
+"""A Qlik Sense site: everything one scenario file describes, with lookups by reference."""
+from __future__ import annotations
+
+import copy
+import difflib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from ..semantics import Semantics
+from .entities import (KIND_TO_TYPE, App, AppObject, Check, CustomPropertyDefinition, Entity, License,
+                       LicenseRule, SecurityRule, Stream, User, UserDirectory, VirtualProxy)
+
+DEFAULT_NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+RESOURCE_KINDS = ("stream", "app", "object", "data_connection", "extension", "content_library",
+                  "reload_task", "user")
+
+
+class LookupError_(LookupError):
+    """A reference (user or resource) that names nothing in the site."""
+
+
+@dataclass
+class Site:
+    name: str = "Untitled site"
+    description: str = ""
+    platform: str = "windows"
+    default_rules: bool = True
+    now: datetime = DEFAULT_NOW
+    license: License = field(default_factory=License)
+    user_directories: list[UserDirectory] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+    resources: dict[str, list[Entity]] = field(default_factory=lambda: {k: [] for k in RESOURCE_KINDS if k != "user"})
+    custom_properties: list[CustomPropertyDefinition] = field(default_factory=list)
+    virtual_proxies: list[VirtualProxy] = field(default_factory=list)
+    license_rules: list[LicenseRule] = field(default_factory=list)
+    security_rules: list[SecurityRule] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    semantics: Semantics = field(default_factory=Semantics)
+    source: str | None = None  # the file it came from
+    extra: dict[str, Any] = field(default_factory=dict)  # platform-specific sections (e.g. cloud)
+
+    # -- collections ---------------------------------------------------------------------------
+    @property
+    def streams(self) -> list[Stream]:
+        return self.resources["stream"]
+
+    @property
+    def apps(self) -> list[App]:
+        return self.resources["app"]
+
+    @property
+    def objects(self) -> list[AppObject]:
+        return self.resources["object"]
+
+    def all_resources(self, kinds: Iterable[str] | None = None) -> list[Entity]:
+        out: list[Entity] = []
+        for kind in kinds or RESOURCE_KINDS:
+            out.extend(self.users if kind == "user" else self.resources.get(kind, []))
+        return out
+
+    def copy(self) -> "Site":
+        """An independent copy for what-if edits (entities and rules are copied too)."""
+        return copy.deepcopy(self)
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def find_user(self, ref: str) -> User:
+        text = ref[5:] if ref.lower().startswith("user:") else ref
+        wanted = text.replace("/", "\\").casefold()
+        for user in self.users:
+            if user.qualified.casefold() == wanted:
+                return user
+        if "\\" not in wanted:
+            hits = [u for u in self.users if u.user_id.casefold() == wanted]
+            if len(hits) == 1:
+                return hits[0]
+        raise LookupError_(self._unknown("user", text, [u.qualified for u in self.users]))
+
+    def find_resource(self, ref: str) -> Entity:
+        """'stream:Sales', 'app:<id>', 'object:App/Sheet', 'user:CORP\\alice'."""
+        kind, sep, name = ref.partition(":")
+        kind = kind.strip().lower()
+        if not sep or kind not in RESOURCE_KINDS:
+            raise LookupError_(f"resource {ref!r} is not KIND:NAME; kinds: {', '.join(RESOURCE_KINDS)}")
+        name = name.strip()
+        if kind == "user":
+            return self.find_user(name)
+        pool: list[Entity] = self.resources[kind]
+        if kind == "object" and "/" in name:
+            app_name, _, obj_name = name.partition("/")
+            app = self.find_resource(f"app:{app_name}")
+            pool = [o for o in pool if o.app is app]
+            name = obj_name
+        hits = [e for e in pool if e.id.lower() == name.lower()] or [e for e in pool if e.name == name]
+        hits = hits or [e for e in pool if e.name.casefold() == name.casefold()]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            ids = ", ".join(f"{kind}:{h.id}" for h in hits)
+            raise LookupError_(f"{len(hits)} resources are called {kind}:{name}; name one by id: {ids}")
+        raise LookupError_(self._unknown(kind, name, [e.name for e in pool]))
+
+    def find_proxy(self, prefix: str) -> VirtualProxy:
+        wanted = (prefix or "").strip().strip("/").lower()
+        for proxy in self.proxies():
+            if proxy.prefix.lower() == wanted:
+                return proxy
+        raise LookupError_(self._unknown("virtual proxy", wanted, [p.prefix for p in self.proxies()]))
+
+    def proxies(self) -> list[VirtualProxy]:
+        """The declared virtual proxies; a site that declares none has Qlik's default central proxy."""
+        return self.virtual_proxies or [VirtualProxy(prefix="", description="Central proxy (default)")]
+
+    def find_security_rule(self, name: str) -> SecurityRule:
+        for rule in self.security_rules:
+            if rule.name == name:
+                return rule
+        for rule in self.security_rules:
+            if rule.name.casefold() == name.casefold():
+                return rule
+        raise LookupError_(self._unknown("security rule", name, [r.name for r in self.security_rules]))
+
+    def find_license_rule(self, name: str) -> LicenseRule:
+        for rule in self.license_rules:
+            if rule.name.casefold() == name.casefold():
+                return rule
+        raise LookupError_(self._unknown("licence rule", name, [r.name for r in self.license_rules]))
+
+    @staticmethod
+    def _unknown(what: str, name: str, known: list[str]) -> str:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else (
+            f"; known: {', '.join(known[:8])}{' ...' if len(known) > 8 else ''}" if known else "; there are none")
+        return f"no {what} {name!r}{hint}"
+
+    @staticmethod
+    def resource_type(kind: str) -> str:
+        return KIND_TO_TYPE[kind]

@@ -1,0 +1,105 @@
+"""Decisions and traces as terminal text."""
+from __future__ import annotations
+
+from ..engine.decision import Decision, SecurityResult
+
+MARK = {"pass": "+", "fail": "x", "skip": "-", "note": "!", "info": " "}
+PHASE_TITLES = {"authentication": "1. Authentication (virtual proxy)", "license": "2. Licence (access type)",
+                "security": "3. Security rules"}
+
+
+def render_decision(decision: Decision, verbose: bool = False) -> str:
+    """The decision, then each phase's steps; security rules with their condition trees.
+    `verbose` also lists rules skipped for action or context."""
+    lines = [decision.summary(), ""]
+    by_phase: dict[str, list] = {}
+    for step in decision.steps:
+        by_phase.setdefault(step.phase, []).append(step)
+    for phase, title in PHASE_TITLES.items():
+        if phase not in by_phase:
+            if phase == "security" and decision.denied_by in ("authentication", "license"):
+                lines.append(f"{title}: not reached")
+            elif phase == "license" and decision.denied_by == "authentication":
+                lines.append(f"{title}: not reached")
+            continue
+        lines.append(title)
+        if phase == "security" and decision.security is not None:
+            lines.extend(render_security(decision.security, verbose, indent="   "))
+            continue
+        for step in by_phase[phase]:
+            if step.detail and "trace" in step.detail and verbose:
+                lines.append(f"   {MARK.get(step.outcome, ' ')} {step.text}")
+                lines.extend(render_trace(step.detail["trace"], "       "))
+            else:
+                lines.append(f"   {MARK.get(step.outcome, ' ')} {step.text}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_security(result: SecurityResult, verbose: bool = False, indent: str = "") -> list[str]:
+    lines = []
+    skipped = 0
+    for ev in result.evaluations:
+        if ev.status in ("action", "context") and not verbose:
+            skipped += 1
+            continue
+        mark = {"granted": "+", "false": "x", "failed": "x", "parse_error": "x"}.get(ev.status, "-")
+        lines.append(f"{indent}{mark} {ev.rule}: {ev.reason}")
+        if ev.trace is not None and ev.status in ("granted", "false", "disabled"):
+            lines.extend(render_trace(ev.trace.to_dict(), indent + "    "))
+    if skipped:
+        lines.append(f"{indent}  ({skipped} more rule{'s' if skipped != 1 else ''} select this resource but do "
+                     f"not grant {result.action} here or in this context; --verbose lists them)")
+    for note in result.notes:
+        lines.append(f"{indent}! {note}")
+    verdict = (f"granted by {', '.join(result.granting_rules)}" if result.allowed
+               else f"no rule grants {result.action}: denied")
+    lines.append(f"{indent}=> {result.resource} {result.action}: {verdict}")
+    return lines
+
+
+def render_trace(node: dict, indent: str = "") -> list[str]:
+    """A condition's evaluation tree: each sub-expression with its value and why."""
+    value = node.get("value")
+    shown = {True: "true ", False: "false", None: "(not evaluated)"}[value]
+    kind = node.get("kind")
+    text = node.get("text", "")
+    if kind in ("and", "or", "not"):
+        label = {"and": "all of", "or": "any of", "not": "not"}[kind]
+        lines = [f"{indent}{shown}  {label}:"]
+        for child in node.get("children", []):
+            lines.extend(render_trace(child, indent + "    "))
+        return lines
+    if kind == "skipped":
+        return [f"{indent}{shown}  {_one_line(text)}"]
+    detail = ""
+    operands = node.get("operands", [])
+    if operands and value is not None:
+        parts = [f"{o['text']} is {_values(o['values'])}" for o in operands]
+        detail = "  <- " + "; ".join(parts)
+    lines = [f"{indent}{shown}  {_one_line(text)}{detail}"]
+    for note in node.get("notes", []):
+        lines.append(f"{indent}        ! {note}")
+    for nested in node.get("nested", []):
+        lines.append(f"{indent}        asks: {nested['resource']} {nested['action']}? "
+                     f"{'yes' if nested['allowed'] else 'no'}")
+        for rule in nested.get("rules", []):
+            if rule["status"] in ("action", "context"):
+                continue
+            lines.append(f"{indent}          {'+' if rule['status'] == 'granted' else '-'} {rule['rule']}: {rule['reason']}")
+            if "trace" in rule and rule["status"] in ("granted", "false"):
+                lines.extend(render_trace(rule["trace"], indent + "              "))
+        for n in nested.get("notes", []):
+            lines.append(f"{indent}          ! {n}")
+    return lines
+
+
+def _values(values: list[str]) -> str:
+    if not values:
+        return "empty"
+    if len(values) == 1:
+        return f'"{values[0]}"'
+    return "[" + ", ".join(values) + "]"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,297 @@
+"""Evaluate a parsed condition against a user, a resource and an environment.
+
+Every path resolves to a list of values (strings or model entities); a comparison is true when
+any pair of values matches (Qlik: "The full list does not have to match when a value used in an
+expression exists in a list"). With `trace=True` every sub-expression records its value, the
+values it compared and any note on how it was read, so a front end can show why.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+import regex
+
+from ..semantics import Semantics
+from .ast import And, Bool, Call, Compare, Node, Not, Or, ParsedCondition, Path, Str
+
+MATCH_TIMEOUT_SECONDS = 0.05
+
+
+class Subject(Protocol):
+    """What the evaluator needs from a model entity (user, stream, app, ...)."""
+    kind: str
+    key: str
+
+    def get(self, name: str) -> list | None: ...  # None: no such property
+
+    def compare_text(self) -> str: ...
+
+    def display(self) -> str: ...
+
+
+@dataclass
+class TraceNode:
+    kind: str  # or, and, not, compare, call, bool
+    text: str  # the source text of this sub-expression
+    value: bool | None  # None: not evaluated (an earlier operand decided)
+    children: list["TraceNode"] = field(default_factory=list)
+    operands: list[tuple[str, list[str]]] = field(default_factory=list)  # (text, values shown)
+    notes: list[str] = field(default_factory=list)
+    nested: list[Any] = field(default_factory=list)  # HasPrivilege: nested security results
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"kind": self.kind, "text": self.text, "value": self.value}
+        if self.operands:
+            out["operands"] = [{"text": t, "values": v} for t, v in self.operands]
+        if self.notes:
+            out["notes"] = list(self.notes)
+        if self.children:
+            out["children"] = [c.to_dict() for c in self.children]
+        if self.nested:
+            out["nested"] = [n.to_dict() if hasattr(n, "to_dict") else n for n in self.nested]
+        return out
+
+
+class EvaluationFailure(Exception):
+    """The rule cannot be evaluated (QRS audit: evaluationState 'evaluationfailure')."""
+
+
+class Environment:
+    """user.environment.*: session attributes (ip, browser, os, device, secureRequest, SAML/ticket)."""
+    kind = "Environment"
+    key = "environment"
+
+    def __init__(self, values: dict[str, list[str]] | None):
+        self._values = {k.lower(): list(v) for k, v in (values or {}).items()}
+
+    def get(self, name: str) -> list | None:
+        return self._values.get(name.lower(), [])
+
+    def compare_text(self) -> str:
+        return ""
+
+    def display(self) -> str:
+        return "environment"
+
+
+@dataclass
+class EvalContext:
+    user: Subject | None
+    resource: Subject | None
+    environment: Environment
+    semantics: Semantics
+    # (target resource, action) -> (granted, nested result for the trace)
+    has_privilege: Callable[[Subject, str, bool], tuple[bool, Any]] | None = None
+
+
+def evaluate(parsed: ParsedCondition, ctx: EvalContext, trace: bool = False) -> tuple[bool, TraceNode | None]:
+    """Evaluate; raise EvaluationFailure when the chosen semantics say the rule cannot be evaluated."""
+    if parsed.root is None:
+        node = TraceNode("bool", "", True, notes=["an empty condition is true: the rule applies to "
+                                                   "all users and resources its filter selects"]) if trace else None
+        return True, node
+    return _Evaluator(parsed, ctx, trace).eval(parsed.root)
+
+
+class _Evaluator:
+    def __init__(self, parsed: ParsedCondition, ctx: EvalContext, trace: bool):
+        self.parsed = parsed
+        self.ctx = ctx
+        self.trace = trace
+
+    def text(self, node: Node) -> str:
+        return self.parsed.text[node.start:node.end]
+
+    def eval(self, node: Node) -> tuple[bool, TraceNode | None]:
+        if isinstance(node, (Or, And)):
+            return self.eval_junction(node)
+        if isinstance(node, Not):
+            value, child = self.eval(node.item)
+            return (not value), (TraceNode("not", self.text(node), not value, [child]) if self.trace else None)
+        if isinstance(node, Compare):
+            return self.eval_compare(node)
+        if isinstance(node, Call):
+            return self.eval_call(node)
+        if isinstance(node, Bool):
+            return node.value, (TraceNode("bool", self.text(node), node.value) if self.trace else None)
+        raise EvaluationFailure(f"{self.text(node)!r} is not a condition")
+
+    def eval_junction(self, node: Or | And) -> tuple[bool, TraceNode | None]:
+        stop_on = isinstance(node, Or)  # OR stops at the first true, AND at the first false
+        children: list[TraceNode] = []
+        result = not stop_on
+        for i, item in enumerate(node.items):
+            value, child = self.eval(item)
+            if self.trace:
+                children.append(child)
+            if value == stop_on:
+                result = stop_on
+                if self.trace:
+                    children.extend(TraceNode("skipped", self.text(rest), None) for rest in node.items[i + 1:])
+                break
+        if not self.trace:
+            return result, None
+        return result, TraceNode("or" if stop_on else "and", self.text(node), result, children)
+
+    # -- values ------------------------------------------------------------------------------
+    def resolve(self, node: Node, notes: list[str]) -> list:
+        if isinstance(node, Str):
+            return [node.value]
+        if isinstance(node, Path):
+            return self.resolve_path(node, notes)
+        raise EvaluationFailure(f"{self.text(node)!r} is not a value")
+
+    def resolve_path(self, path: Path, notes: list[str]) -> list:
+        root = {"user": self.ctx.user, "resource": self.ctx.resource}.get(path.root)
+        if root is None:
+            if path.root in ("user", "resource"):
+                notes.append(f"there is no {path.root} here, so {path.dotted} has no value")
+            else:
+                notes.append(f"'{path.root}' is not user or resource; {path.dotted} has no value here")
+            return []
+        values: list = [root]
+        walked = path.root
+        for seg in path.segments:
+            if seg.lower() == "environment" and walked == "user":
+                values = [self.ctx.environment]
+                walked += "." + seg
+                continue
+            nxt: list = []
+            unknown_on: list[str] = []
+            for v in values:
+                if isinstance(v, str):
+                    unknown_on.append(f"the text {v!r}")
+                    continue
+                got = v.get(seg)
+                if got is None:
+                    unknown_on.append(f"a {v.kind}")
+                else:
+                    nxt.extend(got)
+            if unknown_on and not nxt:
+                msg = f"{walked}.{seg}: {seg} is not a property of {unknown_on[0]}"
+                if self.ctx.semantics.missing_property == "fail":
+                    raise EvaluationFailure(msg + " (semantics missing_property=fail: the rule fails)")
+                notes.append(msg + " (read as no value; semantics missing_property=empty)")
+            values = nxt
+            walked += "." + seg
+        return values
+
+    # -- comparisons ---------------------------------------------------------------------------
+    def eval_compare(self, node: Compare) -> tuple[bool, TraceNode | None]:
+        notes: list[str] = []
+        left = self.resolve(node.left, notes)
+        right = self.resolve(node.right, notes)
+        op = node.op
+        sem = self.ctx.semantics
+        if op in ("=", "=="):
+            ci = op == "="
+            result = any(_equal(a, b, ci) for a in left for b in right)
+        elif op in ("!=", "!=="):
+            ci = op == "!="
+            if sem.ne_on_lists == "any_differs":
+                result = any(not _equal(a, b, ci) for a in left for b in right)
+            else:
+                result = bool(left or right) and not any(_equal(a, b, ci) for a in left for b in right)
+            if self.trace and (len(left) != 1 or len(right) != 1):
+                reading = ("true when at least one value differs" if sem.ne_on_lists == "any_differs"
+                           else "true when no value is equal")
+                notes.append(f"{op} on {len(left)} and {len(right)} values is {reading} (semantics "
+                             f"ne_on_lists={sem.ne_on_lists}; Qlik's rule is UNCONFIRMED). To mean "
+                             f"'not in', write !({self.text(node.left)} = {self.text(node.right)})")
+        elif op == "like":
+            pattern = node.right.value
+            result = any(_like(_as_text(a), pattern) for a in left)
+            if self.trace and "?" in pattern:
+                notes.append("? is matched as a plain character; Qlik documents only * as a wildcard")
+        else:  # matches
+            pattern = node.right.value
+            sensitive = sem.matches_case == "sensitive"
+            result = False
+            for a in left:
+                try:
+                    if _matches(_as_text(a), pattern, sensitive):
+                        result = True
+                        break
+                except TimeoutError:
+                    notes.append(f"the pattern took longer than {MATCH_TIMEOUT_SECONDS * 1000:.0f} ms on "
+                                 f"{_as_text(a)!r} and was stopped; that value counts as no match")
+            if self.trace:
+                notes.append(f"matches is a full, {'case-sensitive' if sensitive else 'case-insensitive'} "
+                             f"regular-expression match (semantics matches_case={sem.matches_case})")
+        if not self.trace:
+            return result, None
+        operands = [(self.text(node.left), _shown(left))]
+        if not (isinstance(node.right, Str) and node.right.quoted):
+            operands.append((self.text(node.right), _shown(right)))
+        if isinstance(node.left, Path) and not left:
+            notes.append(f"{self.text(node.left)} has no value, so the comparison cannot match")
+        return result, TraceNode("compare", self.text(node), result, operands=operands, notes=notes)
+
+    # -- functions -----------------------------------------------------------------------------
+    def eval_call(self, node: Call) -> tuple[bool, TraceNode | None]:
+        notes: list[str] = []
+        targets = self.resolve_path(node.target, notes)
+        nested: list = []
+        fn = node.function
+        if fn == "IsAnonymous":
+            result = any(getattr(t, "is_anonymous", False) for t in targets)
+        elif fn == "Empty":
+            result = not targets
+        elif fn == "IsOwned":
+            result = any(not isinstance(t, str) and t.get("owner") for t in targets)
+        else:  # HasPrivilege
+            result = False
+            resources = [t for t in targets if not isinstance(t, str)]
+            if not resources and self.trace:
+                notes.append(f"{node.target.dotted} is empty, so there is nothing to have {node.arg} on")
+            for target in resources:
+                if self.ctx.has_privilege is None:
+                    raise EvaluationFailure("HasPrivilege cannot be evaluated here")
+                granted, sub = self.ctx.has_privilege(target, node.arg, self.trace)
+                if self.trace and sub is not None:
+                    nested.append(sub)
+                if granted:
+                    result = True
+                    break
+        if not self.trace:
+            return result, None
+        operands = [(self.text(node.target), _shown(targets))]
+        return result, TraceNode("call", self.text(node), result, operands=operands, notes=notes, nested=nested)
+
+
+def _as_text(value) -> str:
+    return value if isinstance(value, str) else value.compare_text()
+
+
+def _shown(values: list) -> list[str]:
+    return [v if isinstance(v, str) else v.display() for v in values]
+
+
+def _equal(a, b, case_insensitive: bool) -> bool:
+    if not isinstance(a, str) and not isinstance(b, str):
+        return a.key == b.key
+    ta, tb = _as_text(a), _as_text(b)
+    return ta.casefold() == tb.casefold() if case_insensitive else ta == tb
+
+
+@functools.lru_cache(maxsize=4096)
+def _like_regex(pattern: str):
+    # only * is a wildcard (Qlik: "mya*" begins with, "*US*" contains); the rest is literal
+    return regex.compile("".join(".*" if ch == "*" else regex.escape(ch) for ch in pattern),
+                         regex.IGNORECASE | regex.DOTALL)
+
+
+def _like(text: str, pattern: str) -> bool:
+    return _like_regex(pattern).fullmatch(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _matches_regex(pattern: str, sensitive: bool):
+    return regex.compile(pattern, 0 if sensitive else regex.IGNORECASE)
+
+
+def _matches(text: str, pattern: str, sensitive: bool) -> bool:
+    # anchors are implicit (help 2022+); the timeout keeps a catastrophic pattern from hanging
+    return _matches_regex(pattern, sensitive).fullmatch(text, timeout=MATCH_TIMEOUT_SECONDS) is not None

@@ -1,0 +1,660 @@
+"""Load a scenario file (YAML, the contract's format) into a Site, with located errors.
+
+Every problem names the file, line, column and key path; unknown keys suggest the nearest known
+one. Loading keeps the round-trip document (`site.extra['document']`) so the shell can save edits
+with the user's comments and key order intact.
+"""
+from __future__ import annotations
+
+import difflib
+import io
+from pathlib import Path
+from typing import Any, Callable
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from .. import defaults
+from ..engine.request import ANONYMOUS, make_request
+from ..model import (LICENSE_TYPES, RESOURCE_CLASSES, App, AppObject, Check, CustomPropertyDefinition,
+                     DataConnection, License, LicenseRule, ReloadTask, SecurityRule, Site, Stream,
+                     UnknownReference, User, UserDirectory, VirtualProxy, parse_time, stable_id)
+from ..rules import ConditionError, FilterError, parse, parse_filter
+from ..rules.actions import ACTIONS, CONTEXTS, actions_from_mask, ALL_ACTIONS_MASK, normalize_action
+from ..semantics import CHOICES, Semantics
+from .errors import Problem, ScenarioError
+
+TOP_KEYS = ("qsplay", "name", "description", "platform", "default_rules", "now", "license",
+            "user_directories", "users", "streams", "apps", "objects", "data_connections", "extensions",
+            "content_libraries", "reload_tasks", "custom_properties", "virtual_proxies", "license_rules",
+            "security_rules", "checks", "semantics")
+LICENSE_KEYS = ("key", "professional", "analyzer", "analyzer_capacity_minutes", "tokens", "overage_minutes")
+USER_KEYS = ("directory", "id", "name", "email", "groups", "roles", "properties", "attributes", "access",
+             "inactive", "blacklisted", "removed_externally")
+RESOURCE_KEYS = ("name", "id", "owner", "properties", "description")
+SECTION_KEYS = {
+    "streams": RESOURCE_KEYS,
+    "apps": RESOURCE_KEYS + ("stream",),
+    "objects": RESOURCE_KEYS + ("app", "type", "published", "approved"),
+    "data_connections": RESOURCE_KEYS + ("type",),
+    "extensions": RESOURCE_KEYS,
+    "content_libraries": RESOURCE_KEYS,
+    "reload_tasks": RESOURCE_KEYS + ("app",),
+}
+SECTION_KIND = {"streams": "stream", "apps": "app", "objects": "object", "data_connections": "data_connection",
+                "extensions": "extension", "content_libraries": "content_library", "reload_tasks": "reload_task"}
+PROXY_KEYS = ("prefix", "description", "anonymous", "authentication", "session_timeout_minutes",
+              "extended_security_environment")
+AUTH_METHODS = ("windows", "ticket", "header", "saml", "jwt", "oidc")
+LICENSE_RULE_KEYS = ("name", "type", "condition", "tokens", "disabled", "description")
+SECURITY_RULE_KEYS = ("name", "resource_filter", "actions", "condition", "context", "disabled", "description",
+                      "type", "seed_id")
+CHECK_KEYS = ("name", "request", "expect", "denied_by", "access_type")
+REQUEST_KEYS = ("proxy", "user", "resource", "action", "context", "at", "environment", "session")
+ACCESS_VALUES = ("professional", "analyzer", "user_access")
+
+# Other platforms (e.g. `platform: cloud`) register loaders for their own top-level sections:
+# name -> function(reader, value, site) that fills site.extra.
+SECTION_LOADERS: dict[str, Callable[["Reader", Any, Site], None]] = {}
+PLATFORMS = ("windows", "cloud")
+
+
+def load_scenario(path: str | Path, lenient: bool = False) -> Site:
+    """Load a scenario file. `lenient` keeps rules whose condition does not parse (they grant
+    nothing and carry `parse_error`), for the linter; otherwise any problem raises ScenarioError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc.strerror or exc}")])
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(str(path), 1, 1, "", f"not UTF-8 text: {exc}")])
+    return load_scenario_text(text, str(path), lenient=lenient)
+
+
+def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = False) -> Site:
+    yaml = YAML(typ="rt")
+    try:
+        data = yaml.load(io.StringIO(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        src = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        raise ScenarioError([Problem(filename, line, col, "", f"not valid YAML: {exc.problem or exc}", src)])
+    reader = Reader(filename, text, lenient)
+    site = reader.build(data)
+    if reader.problems:
+        raise ScenarioError(reader.problems)
+    site.source = filename
+    site.extra["document"] = data
+    site.extra["parse_notes"] = reader.parse_notes
+    site.extra["warnings"] = reader.warnings
+    return site
+
+
+class Reader:
+    """Walks the YAML document, building the Site and collecting located problems."""
+
+    def __init__(self, filename: str, text: str, lenient: bool):
+        self.file = filename
+        self.lines = text.splitlines()
+        self.lenient = lenient
+        self.problems: list[Problem] = []
+        self.parse_notes: list[str] = []
+        self.warnings: list[str] = []
+
+    # -- locating ------------------------------------------------------------------------------
+    def problem(self, line0: int, col0: int, path: str, message: str) -> None:
+        src = self.lines[line0] if 0 <= line0 < len(self.lines) else ""
+        self.problems.append(Problem(self.file, line0 + 1, col0 + 1, path, message, src))
+
+    def at_key(self, node, key, path: str, message: str) -> None:
+        line0, col0 = _pos(node, key=key)
+        self.problem(line0, col0, path, message)
+
+    def at_value(self, node, key, path: str, message: str) -> None:
+        line0, col0 = _pos(node, key=key, value=True)
+        self.problem(line0, col0, path, message)
+
+    def at_node(self, node, path: str, message: str) -> None:
+        line0, col0 = _pos(node)
+        self.problem(line0, col0, path, message)
+
+    def in_scalar(self, node, key, path: str, offset_line: int, offset_col: int, message: str) -> None:
+        """A problem inside a scalar value (a condition): map its line/col to the file."""
+        line0, col0 = _pos(node, key=key, value=True)
+        first = self.lines[line0][col0:col0 + 1] if 0 <= line0 < len(self.lines) else ""
+        if first in ("|", ">"):
+            body0 = line0 + offset_line  # content starts on the next line
+            indent = len(self.lines[body0]) - len(self.lines[body0].lstrip()) if body0 < len(self.lines) else 0
+            self.problem(body0, indent + offset_col - 1, path, message)
+        elif first in ('"', "'"):
+            self.problem(line0 + offset_line - 1, (col0 + offset_col) if offset_line == 1 else offset_col - 1,
+                         path, message)
+        else:
+            self.problem(line0 + offset_line - 1, (col0 + offset_col - 1) if offset_line == 1 else offset_col - 1,
+                         path, message)
+
+    # -- typed access --------------------------------------------------------------------------
+    def mapping(self, node, path: str, allowed: tuple[str, ...], what: str) -> bool:
+        if not isinstance(node, dict):
+            self.at_node(node, path, f"{what} should be a mapping (key: value), not {_kind(node)}")
+            return False
+        self.mend_split_text(node, path, allowed)
+        for key in node:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
+                hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(allowed)}"
+                self.at_key(node, key, f"{path}.{key}" if path else str(key), f"unknown key '{key}'{hint}")
+        return True
+
+    def mend_split_text(self, node, path: str, allowed: tuple[str, ...]) -> None:
+        """`{name: no licence, no access, ...}`: in a flow mapping an unquoted comma ends the value, and
+        the rest become keys without values. Join them back into the text the author meant, and say so."""
+        if not isinstance(node, CommentedMap) or not node.fa.flow_style():
+            return
+        keys = list(node)
+        for i, key in enumerate(keys):
+            if key not in ("name", "description") or not isinstance(node.get(key), str):
+                continue
+            parts = []
+            for stray in keys[i + 1:]:
+                if stray in allowed or node.get(stray) is not None:
+                    break
+                parts.append(str(stray))
+            if parts:
+                line0, col0 = _pos(node, key=key, value=True)
+                merged = ", ".join([node[key], *parts])
+                for stray in parts:
+                    del node[stray]
+                node[key] = merged
+                self.warnings.append(f"{self.file}: line {line0 + 1}: the {key} {merged!r} contains commas "
+                                     f"inside {{...}}; it was read as one text, but quote it to be safe")
+
+    def seq(self, node, key, path: str) -> list:
+        value = node.get(key) if isinstance(node, dict) else None
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.at_value(node, key, path, f"{key} should be a list, not {_kind(value)}")
+            return []
+        return value
+
+    def text(self, node, key, path: str, default: str | None = None, required: bool = False) -> str | None:
+        if key not in node or node.get(key) is None:
+            if required:
+                self.at_node(node, path, f"'{key}' is required")
+            return default
+        value = node[key]
+        if isinstance(value, (dict, list)):
+            self.at_value(node, key, path, f"{key} should be text, not {_kind(value)}")
+            return default
+        return str(value) if not isinstance(value, bool) else ("true" if value else "false")
+
+    def boolean(self, node, key, path: str, default: bool = False) -> bool:
+        value = node.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.at_value(node, key, path, f"{key} should be true or false, not {value!r}")
+            return default
+        return value
+
+    def integer(self, node, key, path: str, default: int = 0, minimum: int | None = 0) -> int:
+        value = node.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.at_value(node, key, path, f"{key} should be a whole number, not {value!r}")
+            return default
+        if minimum is not None and value < minimum:
+            self.at_value(node, key, path, f"{key} cannot be negative ({value})")
+            return default
+        return value
+
+    def choice(self, node, key, path: str, options: tuple[str, ...], default: str) -> str:
+        value = node.get(key)
+        if value is None:
+            return default
+        text = str(value).strip().lower()
+        if text not in options:
+            close = difflib.get_close_matches(text, options, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            self.at_value(node, key, path, f"{key} must be one of {', '.join(options)}, not {value!r}{hint}")
+            return default
+        return text
+
+    def strings(self, node, key, path: str) -> list[str]:
+        value = node.get(key)
+        if value is None:
+            return []
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return [str(value)]
+        if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
+            self.at_value(node, key, path, f"{key} should be a list of text values")
+            return []
+        return [str(v) for v in value]
+
+    def multimap(self, node, key, path: str) -> dict[str, list[str]]:
+        value = node.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.at_value(node, key, path, f"{key} should be a mapping of name: [values]")
+            return {}
+        out = {}
+        for k, v in value.items():
+            if isinstance(v, list):
+                out[str(k)] = [str(x) for x in v]
+            elif isinstance(v, dict):
+                self.at_value(value, k, f"{path}.{k}", f"{k} should be a value or a list of values")
+            elif v is not None:
+                out[str(k)] = [str(v)]
+        return out
+
+    def condition(self, node, key, path: str):
+        """Parse a condition; on error record it at its place in the file."""
+        text = self.text(node, key, path, default="") or ""
+        try:
+            parsed = parse(text)
+        except ConditionError as err:
+            if not self.lenient:
+                self.in_scalar(node, key, path, err.line, err.col, err.message)
+            return text, None, err
+        for note in parsed.notes:
+            self.parse_notes.append(f"{path}: {note.text}")
+        return text, parsed, None
+
+    # -- building ------------------------------------------------------------------------------
+    def build(self, data) -> Site:
+        site = Site()
+        if data is None:
+            self.problem(0, 0, "", "the file is empty; a scenario needs at least `name:`")
+            return site
+        if not self.mapping(data, "", TOP_KEYS + tuple(SECTION_LOADERS), "a scenario"):
+            return site
+        version = data.get("qsplay", 1)
+        if version not in (1, "1"):
+            self.at_value(data, "qsplay", "qsplay", f"format version {version!r} is not supported (this is 1)")
+        site.name = self.text(data, "name", "name", default=None) or ""
+        if not site.name:
+            self.at_node(data, "", "'name' is required")
+        site.description = (self.text(data, "description", "description", default="") or "").strip()
+        site.platform = self.choice(data, "platform", "platform", PLATFORMS, "windows")
+        site.default_rules = self.boolean(data, "default_rules", "default_rules", True)
+        if data.get("now") is not None:
+            try:
+                site.now = parse_time(data["now"])
+            except ValueError:
+                self.at_value(data, "now", "now", f"now should be a date and time like 2026-11-02T09:00:00Z")
+        self.read_semantics(data, site)
+        self.read_license(data, site)
+        for i, item in enumerate(self.seq(data, "user_directories", "user_directories")):
+            p = f"user_directories[{i}]"
+            if self.mapping(item, p, ("name", "type"), "a user directory"):
+                site.user_directories.append(UserDirectory(self.text(item, "name", p, required=True) or "",
+                                                           self.text(item, "type", p, default="") or ""))
+        self.read_users(data, site)
+        self.read_resources(data, site)
+        self.read_custom_properties(data, site)
+        self.read_proxies(data, site)
+        self.read_license_rules(data, site)
+        self.read_security_rules(data, site)
+        for name, loader in SECTION_LOADERS.items():
+            if name in data:
+                loader(self, data[name], site)
+        self.read_checks(data, site)
+        return site
+
+    def read_semantics(self, data, site: Site) -> None:
+        node = data.get("semantics")
+        if node is None or not self.mapping(node, "semantics", tuple(CHOICES), "semantics"):
+            return
+        values = {}
+        for key in node:
+            if key in CHOICES:
+                values[key] = self.choice(node, key, f"semantics.{key}", CHOICES[key], getattr(Semantics(), key))
+        site.semantics = Semantics(**values)
+
+    def read_license(self, data, site: Site) -> None:
+        node = data.get("license")
+        if node is None or not self.mapping(node, "license", LICENSE_KEYS, "license"):
+            return
+        site.license = License(
+            key=self.choice(node, "key", "license.key", ("signed", "serial"), "signed"),
+            professional=self.integer(node, "professional", "license.professional"),
+            analyzer=self.integer(node, "analyzer", "license.analyzer"),
+            analyzer_capacity_minutes=self.integer(node, "analyzer_capacity_minutes",
+                                                   "license.analyzer_capacity_minutes"),
+            tokens=self.integer(node, "tokens", "license.tokens"),
+            overage_minutes=self.integer(node, "overage_minutes", "license.overage_minutes", minimum=-1),
+        )
+
+    def read_users(self, data, site: Site) -> None:
+        seen: dict[str, int] = {}
+        counts = {"professional": 0, "analyzer": 0, "user_access": 0}
+        for i, item in enumerate(self.seq(data, "users", "users")):
+            p = f"users[{i}]"
+            if not self.mapping(item, p, USER_KEYS, "a user"):
+                continue
+            directory = self.text(item, "directory", p, required=True) or ""
+            uid = self.text(item, "id", p, required=True) or ""
+            qualified = f"{directory}\\{uid}"
+            if qualified.casefold() in seen:
+                self.at_node(item, p, f"user {qualified} is already defined at users[{seen[qualified.casefold()]}]")
+                continue
+            seen[qualified.casefold()] = i
+            if directory.upper() == "NONE":
+                self.at_value(item, "directory", p + ".directory",
+                              "the directory NONE is for anonymous users, who are made by the proxy; "
+                              "use user: anonymous in a request instead")
+            access = []
+            for j, a in enumerate(self.strings(item, "access", p + ".access")):
+                norm = a.strip().lower()
+                if norm not in ACCESS_VALUES:
+                    self.at_value(item, "access", f"{p}.access[{j}]",
+                                  f"access must be one of {', '.join(ACCESS_VALUES)}, not {a!r}")
+                else:
+                    access.append(norm)
+                    counts[norm] += 1
+            site.users.append(User(
+                id=stable_id("user", qualified), name=self.text(item, "name", p, default=uid) or uid,
+                directory=directory, user_id=uid, email=self.text(item, "email", p, default="") or "",
+                groups=self.strings(item, "groups", p + ".groups"), roles=self.strings(item, "roles", p + ".roles"),
+                properties=self.multimap(item, "properties", p + ".properties"),
+                attributes=self.multimap(item, "attributes", p + ".attributes"), access=access,
+                inactive=self.boolean(item, "inactive", p), blacklisted=self.boolean(item, "blacklisted", p),
+                removed_externally=self.boolean(item, "removed_externally", p),
+                location=_pos(item)))
+        lic = data.get("license") if isinstance(data.get("license"), dict) else None
+        pools = {"professional": site.license.professional, "analyzer": site.license.analyzer}
+        for kind, available in pools.items():
+            if counts[kind] > available:
+                where = (lic, kind) if lic is not None and kind in lic else (data, "users")
+                self.at_value(where[0], where[1], f"license.{kind}",
+                              f"{counts[kind]} users have {kind} access allocated but the licence provides "
+                              f"{available}; the QMC does not allow allocating more than are available")
+        if counts["user_access"] > site.license.tokens:
+            self.at_node(data.get("license") or data, "license.tokens",
+                         f"{counts['user_access']} users hold a user access pass (1 token each) but the licence "
+                         f"has {site.license.tokens} tokens")
+
+    def read_resources(self, data, site: Site) -> None:
+        builtin = {}
+        if site.default_rules:
+            for spec in defaults.BUILTIN_STREAMS:
+                stream = Stream(id=spec["id"], name=spec["name"])
+                site.streams.append(stream)
+                builtin[spec["name"].casefold()] = builtin[spec["id"]] = stream
+        for section in ("streams", "apps", "objects", "data_connections", "extensions", "content_libraries",
+                        "reload_tasks"):
+            kind = SECTION_KIND[section]
+            for i, item in enumerate(self.seq(data, section, section)):
+                p = f"{section}[{i}]"
+                if not self.mapping(item, p, SECTION_KEYS[section], f"an entry of {section}"):
+                    continue
+                name = self.text(item, "name", p, required=True) or ""
+                rid = self.text(item, "id", p, default=None)
+                refined = builtin.get(rid or "") or builtin.get(name.casefold()) if kind == "stream" else None
+                entity = refined or RESOURCE_CLASSES[kind](id=rid or stable_id(kind, name), name=name)
+                if refined:
+                    entity.name = name
+                    entity.id = rid or entity.id
+                entity.location = _pos(item)
+                entity.properties = self.multimap(item, "properties", p + ".properties")
+                entity.description = self.text(item, "description", p, default="") or ""
+                if item.get("owner") is not None:
+                    entity.owner = self.ref_user(item, "owner", p + ".owner", site)
+                if kind == "app" and item.get("stream") is not None:
+                    entity.stream = self.ref_resource(item, "stream", p + ".stream", site, "stream")
+                if kind in ("object", "reload_task"):
+                    if kind == "object" and item.get("app") is None:
+                        self.at_node(item, p, "'app' is required: an app object lives in an app")
+                    elif item.get("app") is not None:
+                        entity.app = self.ref_resource(item, "app", p + ".app", site, "app")
+                if kind == "object":
+                    entity.object_type = self.text(item, "type", p, default="sheet") or "sheet"
+                    entity.published = self.boolean(item, "published", p)
+                    entity.approved = self.boolean(item, "approved", p)
+                if kind == "data_connection":
+                    entity.type = self.text(item, "type", p, default="") or ""
+                if not refined:
+                    self.check_duplicate_id(site, kind, entity, item, p)
+                    site.resources[kind].append(entity)
+
+    def check_duplicate_id(self, site: Site, kind: str, entity, item, path: str) -> None:
+        for other in site.resources[kind]:
+            if other.id.lower() == entity.id.lower():
+                self.at_node(item, path, f"{kind} id {entity.id} is already used by {other.ref}")
+
+    def ref_user(self, node, key, path: str, site: Site) -> User | None:
+        try:
+            return site.find_user(str(node[key]))
+        except UnknownReference as exc:
+            self.at_value(node, key, path, str(exc))
+            return None
+
+    def ref_resource(self, node, key, path: str, site: Site, kind: str):
+        try:
+            return site.find_resource(f"{kind}:{node[key]}")
+        except UnknownReference as exc:
+            self.at_value(node, key, path, str(exc))
+            return None
+
+    def read_custom_properties(self, data, site: Site) -> None:
+        for i, item in enumerate(self.seq(data, "custom_properties", "custom_properties")):
+            p = f"custom_properties[{i}]"
+            if self.mapping(item, p, ("name", "values", "resource_types", "description"), "a custom property"):
+                site.custom_properties.append(CustomPropertyDefinition(
+                    self.text(item, "name", p, required=True) or "", self.strings(item, "values", p + ".values"),
+                    self.strings(item, "resource_types", p + ".resource_types")))
+
+    def read_proxies(self, data, site: Site) -> None:
+        seen = set()
+        for i, item in enumerate(self.seq(data, "virtual_proxies", "virtual_proxies")):
+            p = f"virtual_proxies[{i}]"
+            if not self.mapping(item, p, PROXY_KEYS, "a virtual proxy"):
+                continue
+            prefix = (self.text(item, "prefix", p, default="") or "").strip("/")
+            if prefix != prefix.lower():
+                self.at_value(item, "prefix", p + ".prefix", "Qlik allows only lower-case letters in a prefix")
+            if prefix in seen:
+                self.at_node(item, p, f"the prefix {prefix!r} is used twice; prefixes must be unique")
+            seen.add(prefix)
+            site.virtual_proxies.append(VirtualProxy(
+                prefix=prefix, description=self.text(item, "description", p, default="") or "",
+                anonymous=self.choice(item, "anonymous", p + ".anonymous", ("none", "allow", "always"), "none"),
+                authentication=self.choice(item, "authentication", p + ".authentication", AUTH_METHODS, "windows"),
+                session_timeout_minutes=self.integer(item, "session_timeout_minutes", p + ".session_timeout_minutes",
+                                                     30, minimum=1),
+                extended_security_environment=self.boolean(item, "extended_security_environment", p),
+                location=_pos(item)))
+
+    def read_license_rules(self, data, site: Site) -> None:
+        for i, item in enumerate(self.seq(data, "license_rules", "license_rules")):
+            p = f"license_rules[{i}]"
+            if not self.mapping(item, p, LICENSE_RULE_KEYS, "a licence rule"):
+                continue
+            if item.get("type") is None:
+                self.at_node(item, p, f"'type' is required: one of {', '.join(LICENSE_TYPES)}")
+            ltype = self.choice(item, "type", p + ".type", LICENSE_TYPES, "analyzer")
+            text, parsed, err = self.condition(item, "condition", p + ".condition")
+            tokens = self.integer(item, "tokens", p + ".tokens")
+            if tokens and ltype != "login_access":
+                self.at_value(item, "tokens", p + ".tokens", "tokens apply to login_access rules only")
+            name = self.text(item, "name", p, required=True) or ""
+            site.license_rules.append(LicenseRule(
+                name=name, type=ltype, condition=text, tokens=tokens, disabled=self.boolean(item, "disabled", p),
+                description=self.text(item, "description", p, default="") or "", id=stable_id("license_rule", name),
+                location=_pos(item), parsed=parsed, parse_error=err))
+        given = sum(r.tokens for r in site.license_rules if r.type == "login_access")
+        users_with_pass = sum(1 for u in site.users if "user_access" in u.access)
+        if given + users_with_pass > site.license.tokens and given:
+            self.at_node(data.get("license_rules"), "license_rules",
+                         f"login access rules give {given} tokens and user access passes use {users_with_pass}, "
+                         f"but the licence has {site.license.tokens} tokens")
+
+    def read_security_rules(self, data, site: Site) -> None:
+        by_name: dict[str, SecurityRule] = {}
+        if site.default_rules:
+            for spec in defaults.preinstalled_rule_specs():
+                rule = _rule_from_spec(spec)
+                site.security_rules.append(rule)
+                by_name[rule.name.casefold()] = rule
+        for i, item in enumerate(self.seq(data, "security_rules", "security_rules")):
+            p = f"security_rules[{i}]"
+            if not self.mapping(item, p, SECURITY_RULE_KEYS, "a security rule"):
+                continue
+            name = self.text(item, "name", p, required=True) or ""
+            base = by_name.get(name.casefold())
+            if base is not None and base.preinstalled and not base.edited:
+                rule = base  # override: the keys given replace the preinstalled rule's
+                rule.edited = True
+                rule.location = _pos(item)
+            else:
+                if base is not None:
+                    self.at_key(item, "name", p + ".name", f"a rule named {name!r} is already defined")
+                for key in ("resource_filter", "actions"):
+                    if item.get(key) is None:
+                        self.at_node(item, p, f"'{key}' is required (the QMC marks it mandatory)")
+                rule = SecurityRule(name=name, resource_filter="*", actions=frozenset(), id=stable_id("rule", name),
+                                    location=_pos(item))
+                site.security_rules.append(rule)
+                by_name[name.casefold()] = rule
+            if item.get("resource_filter") is not None:
+                rule.resource_filter = self.text(item, "resource_filter", p) or ""
+                try:
+                    rule.filter = parse_filter(rule.resource_filter)
+                except FilterError as err:
+                    self.in_scalar(item, "resource_filter", p + ".resource_filter", 1, err.offset + 1, str(err))
+            if item.get("actions") is not None:
+                rule.actions = self.actions(item, p + ".actions")
+            if "condition" in item:
+                rule.condition, rule.parsed, rule.parse_error = self.condition(item, "condition", p + ".condition")
+            if item.get("context") is not None:
+                rule.context = self.choice(item, "context", p + ".context", CONTEXTS, "both")
+            if "disabled" in item:
+                rule.disabled = self.boolean(item, "disabled", p)
+            if item.get("description") is not None:
+                rule.description = self.text(item, "description", p) or ""
+            if item.get("type") is not None:
+                rule.type = self.choice(item, "type", p + ".type", ("default", "readonly", "custom"), "custom").title() \
+                    .replace("Readonly", "ReadOnly")
+            if item.get("seed_id") is not None:
+                rule.seed_id = self.text(item, "seed_id", p) or rule.seed_id
+
+    def actions(self, item, path: str) -> frozenset[str]:
+        value = item.get("actions")
+        if isinstance(value, int) and not isinstance(value, bool):
+            return actions_from_mask(value)
+        out = set()
+        for j, a in enumerate(self.strings(item, "actions", path)):
+            if a.strip().lower() == "all":
+                out.update(actions_from_mask(ALL_ACTIONS_MASK))
+                continue
+            norm = normalize_action(a)
+            if norm is None:
+                close = difflib.get_close_matches(a.lower(), ACTIONS, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f"; actions: {', '.join(ACTIONS)}"
+                self.at_value(item, "actions", f"{path}[{j}]", f"unknown action {a!r}{hint}")
+            else:
+                out.add(norm)
+        if not out and value is not None:
+            self.at_value(item, "actions", path, "a rule needs at least one action (QMC: \"You must specify at "
+                                                 "least one action.\")")
+        return frozenset(out)
+
+    def read_checks(self, data, site: Site) -> None:
+        for i, item in enumerate(self.seq(data, "checks", "checks")):
+            p = f"checks[{i}]"
+            if not self.mapping(item, p, CHECK_KEYS, "a check"):
+                continue
+            req = item.get("request")
+            if req is None:
+                self.at_node(item, p, "'request' is required")
+                continue
+            if not self.mapping(req, p + ".request", REQUEST_KEYS, "a request"):
+                continue
+            request = self.request(req, p + ".request", site)
+            if item.get("expect") is None:
+                self.at_node(item, p, "'expect' is required: allow or deny")
+            expect = self.choice(item, "expect", p + ".expect", ("allow", "deny"), "allow")
+            denied_by = item.get("denied_by")
+            if denied_by is not None:
+                denied_by = self.choice(item, "denied_by", p + ".denied_by",
+                                        ("authentication", "license", "security"), "security")
+                if expect == "allow":
+                    self.at_key(item, "denied_by", p + ".denied_by", "denied_by goes with expect: deny")
+            access_type = item.get("access_type")
+            if access_type is not None:
+                access_type = self.choice(item, "access_type", p + ".access_type", LICENSE_TYPES, "professional")
+            if request is not None:
+                site.checks.append(Check(name=self.text(item, "name", p, default=f"check {i + 1}") or "",
+                                         request=request, expect=expect, denied_by=denied_by,
+                                         access_type=access_type, location=_pos(item), raw=item))
+
+    def request(self, req, path: str, site: Site):
+        user = req.get("user")
+        if user is not None:
+            user = str(user)
+            if not (user.lower() == ANONYMOUS or user.lower().startswith(ANONYMOUS + ":")):
+                try:
+                    site.find_user(user)
+                except UnknownReference as exc:
+                    self.at_value(req, "user", path + ".user", str(exc))
+        resource = self.text(req, "resource", path, required=True)
+        if resource:
+            try:
+                site.find_resource(resource)
+            except UnknownReference as exc:
+                self.at_value(req, "resource", path + ".resource", str(exc))
+        env = req.get("environment")
+        if env is not None and not isinstance(env, dict):
+            self.at_value(req, "environment", path + ".environment", "environment should be a mapping")
+            env = None
+        try:
+            return make_request(resource=resource or "", action=self.text(req, "action", path, default="read"),
+                                user=user, proxy=self.text(req, "proxy", path, default=""),
+                                context=self.text(req, "context", path, default="hub"),
+                                environment=dict(env or {}), at=req.get("at"),
+                                session=self.text(req, "session", path, default=None))
+        except ValueError as exc:
+            self.at_node(req, path, str(exc))
+            return None
+
+
+def _rule_from_spec(spec: dict) -> SecurityRule:
+    acts = set()
+    for a in spec["actions"]:
+        acts.update(actions_from_mask(ALL_ACTIONS_MASK) if a == "all" else {normalize_action(a)})
+    rule = SecurityRule(name=spec["name"], resource_filter=spec["resource_filter"], actions=frozenset(acts),
+                        condition=spec.get("condition", ""), context=spec.get("context", "both"),
+                        description=spec.get("description", ""), type=spec.get("type", "Default"),
+                        seed_id=spec.get("seed_id", ""), preinstalled=True, source=spec.get("source", ""),
+                        id=spec.get("seed_id") or stable_id("rule", spec["name"]))
+    rule.filter = parse_filter(rule.resource_filter)
+    rule.parsed = parse(rule.condition)
+    return rule
+
+
+def _pos(node, key=None, value: bool = False) -> tuple[int, int]:
+    """0-based (line, col) of a node, of a key in a mapping, or of the value under that key."""
+    try:
+        if key is not None and isinstance(node, CommentedMap):
+            return node.lc.value(key) if value else node.lc.key(key)
+        if isinstance(node, (CommentedMap, CommentedSeq)):
+            return node.lc.line, node.lc.col
+    except (KeyError, AttributeError, TypeError):
+        pass
+    return 0, 0
+
+
+def _kind(value) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"{type(value).__name__} {value!r}"

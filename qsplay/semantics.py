@@ -1,0 +1,50 @@
+"""Named choices where Qlik's documented behaviour is ambiguous (UNCONFIRMED in the references).
+
+Each choice is visible: a scenario sets it under `semantics:`, the shell with `set`, and every
+trace that depends on it says which reading was used.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+CHOICES = {
+    # != against a multi-valued property. any_differs: true when some value differs (Qlik Core's
+    # documented wording, "only one value needs not to match"); none_equal: true when no value equals.
+    "ne_on_lists": ("any_differs", "none_equal"),
+    # a property the site does not define. empty: it has no values (comparisons are false);
+    # fail: the rule fails to evaluate and grants nothing (the QRS audit's "evaluationfailure").
+    "missing_property": ("empty", "fail"),
+    # matches: case-insensitive with implicit anchors (help 2022+), or case-sensitive (help 2.x).
+    "matches_case": ("insensitive", "sensitive"),
+    # quarantine of professional/analyzer allocations: help scopes it to serial keys; a Qlik KB says
+    # user-based allocations are never quarantined. serial_only | never | always
+    "allocation_quarantine": ("serial_only", "never", "always"),
+}
+DESCRIPTIONS = {
+    "ne_on_lists": "!= on a multi-valued property: any_differs (Qlik Core wording) or none_equal",
+    "missing_property": "an undefined property: empty (no values) or fail (rule grants nothing)",
+    "matches_case": "matches: insensitive (help 2022+) or sensitive (help 2.x)",
+    "allocation_quarantine": "professional/analyzer deallocation quarantine: serial_only, never or always",
+}
+
+
+@dataclass(frozen=True)
+class Semantics:
+    ne_on_lists: str = "any_differs"
+    missing_property: str = "empty"
+    matches_case: str = "insensitive"
+    allocation_quarantine: str = "serial_only"
+
+    def with_choice(self, name: str, value: str) -> "Semantics":
+        check_choice(name, value)
+        return replace(self, **{name: value})
+
+    def as_dict(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def check_choice(name: str, value: str) -> None:
+    if name not in CHOICES:
+        raise ValueError(f"unknown semantics option {name!r}; options: {', '.join(CHOICES)}")
+    if value not in CHOICES[name]:
+        raise ValueError(f"{name} must be one of {', '.join(CHOICES[name])}, not {value!r}")
