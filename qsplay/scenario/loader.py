@@ -272,6 +272,10 @@ class Reader:
         if data is None:
             self.problem(0, 0, "", "the file is empty; a scenario needs at least `name:`")
             return site
+        platform = data.get("platform") if isinstance(data, dict) else None
+        if platform not in (None, "windows") and str(platform) in PLATFORMS:
+            import importlib
+            importlib.import_module(f"qsplay.{platform}")  # a platform registers its own sections
         if not self.mapping(data, "", TOP_KEYS + tuple(SECTION_LOADERS), "a scenario"):
             return site
         version = data.get("qsplay", 1)
