@@ -129,9 +129,9 @@ class Site:
     @staticmethod
     def _unknown(what: str, name: str, known: list[str]) -> str:
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]!r}?" if close else (
+        hint = f"; did you mean '{close[0]}'?" if close else (
             f"; known: {', '.join(known[:8])}{' ...' if len(known) > 8 else ''}" if known else "; there are none")
-        return f"no {what} {name!r}{hint}"
+        return f"no {what} '{name}'{hint}"
 
     @staticmethod
     def resource_type(kind: str) -> str:

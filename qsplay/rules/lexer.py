@@ -69,7 +69,8 @@ def tokenize(text: str) -> list[Token]:
                 raise ConditionError(f"Qlik rules write '{word}', not '{ch}{ch}'", text, i, (word,))
             else:
                 raise ConditionError(f"unexpected character {ch!r}", text, i)
-    tokens.append(Token("EOF", "", n, n))
+    end = len(text.rstrip())  # errors at the end point just past the last character, not a newline
+    tokens.append(Token("EOF", "", end, end))
     return tokens
 
 

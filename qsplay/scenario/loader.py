@@ -486,7 +486,8 @@ class Reader:
             text, parsed, err = self.condition(item, "condition", p + ".condition")
             tokens = self.integer(item, "tokens", p + ".tokens")
             if tokens and ltype != "login_access":
-                self.at_value(item, "tokens", p + ".tokens", "tokens apply to login_access rules only")
+                self.warnings.append(f"{self.file}: {p}.tokens: tokens apply to login_access rules only; "
+                                     f"ignored for a {ltype} rule")
             name = self.text(item, "name", p, required=True) or ""
             site.license_rules.append(LicenseRule(
                 name=name, type=ltype, condition=text, tokens=tokens, disabled=self.boolean(item, "disabled", p),
@@ -523,7 +524,7 @@ class Reader:
                     if item.get(key) is None:
                         self.at_node(item, p, f"'{key}' is required (the QMC marks it mandatory)")
                 rule = SecurityRule(name=name, resource_filter="*", actions=frozenset(), id=stable_id("rule", name),
-                                    location=_pos(item))
+                                    location=_pos(item), parsed=parse(""))
                 site.security_rules.append(rule)
                 by_name[name.casefold()] = rule
             if item.get("resource_filter") is not None:
@@ -589,7 +590,8 @@ class Reader:
                 denied_by = self.choice(item, "denied_by", p + ".denied_by",
                                         ("authentication", "license", "security"), "security")
                 if expect == "allow":
-                    self.at_key(item, "denied_by", p + ".denied_by", "denied_by goes with expect: deny")
+                    self.warnings.append(f"{self.file}: {p}.denied_by: denied_by goes with expect: deny; ignored")
+                    denied_by = None
             access_type = item.get("access_type")
             if access_type is not None:
                 access_type = self.choice(item, "access_type", p + ".access_type", LICENSE_TYPES, "professional")
