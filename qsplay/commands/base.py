@@ -63,6 +63,7 @@ class Session:
     original: Site | None = None  # as loaded, for diff
     undo_stack: list = field(default_factory=list)
     settings: dict = field(default_factory=dict)  # front-end preferences (identity for `as`, proxy, ...)
+    original_site: Site | None = None  # the site object as loaded or last saved (undo can return to it)
 
     def load(self, path: str | Path) -> Site:
         site = load_scenario(path)
@@ -73,17 +74,53 @@ class Session:
         from ..engine import engine_for
         self.site, self.path = site, path
         self.original = site.copy() if site is not None else None
+        self.original_site = site
         self.undo_stack.clear()
         self.engine = engine_for(site)
         self.state = self.engine.new_state()
 
-    def replace_site(self, site: Site, remember: bool = True) -> None:
+    def replace_site(self, site: Site, remember: bool = True, description: str = "edit") -> None:
         """A what-if edit: keep the previous site for undo; the clock and usage carry on."""
         from ..engine import engine_for
         if remember and self.site is not None:
-            self.undo_stack.append(self.site)
+            self.undo_stack.append((self.site, description))
         self.site = site
         self.engine = engine_for(site)
+
+    def edit(self, description: str, change: Callable[[Any], None]) -> Site:
+        """Apply `change` to a copy of the scenario document and rebuild the site from it. A change
+        that makes the scenario invalid is refused with the loader's located message."""
+        from ..scenario import site_from_document
+        from ..scenario.document import clone
+        site = self.require_site()
+        document = clone(site.extra["document"])
+        change(document)
+        try:
+            new_site = site_from_document(document, site.source or "<edited>")
+        except ScenarioError as exc:
+            raise CommandError(f"the edit was not applied: {exc}")
+        self.replace_site(new_site, description=description)
+        return new_site
+
+    def undo(self) -> str:
+        if not self.undo_stack:
+            raise CommandError("nothing to undo")
+        site, description = self.undo_stack.pop()
+        self.replace_site(site, remember=False)
+        return description
+
+    @property
+    def dirty(self) -> bool:
+        """Edits not yet saved."""
+        if self.site is None or self.original is None:
+            return False
+        return self.site is not self.original_site
+
+    def mark_saved(self, path: Path) -> None:
+        self.path = path
+        self.original = self.site.copy()
+        self.original_site = self.site
+        self.site.source = str(path)
 
     def require_site(self) -> Site:
         if self.site is None:
@@ -102,6 +139,7 @@ class Command:
     aliases: tuple[str, ...] = ()
     cli: bool = True  # offered as `qsplay NAME` too
     description: str = ""
+    raw: bool = False  # receives the rest of the line unsplit as args.text (conditions keep their quotes)
 
     def parser(self, prog: str | None = None, with_scenario: bool = False) -> argparse.ArgumentParser:
         p = _Parser(prog=prog or self.name, description=self.description or self.summary, add_help=True,
@@ -138,11 +176,11 @@ REGISTRY: dict[str, Command] = {}
 
 
 def command(name: str, summary: str, scenarios: str = "one", examples: tuple[str, ...] = (),
-            aliases: tuple[str, ...] = (), cli: bool = True, description: str = ""):
+            aliases: tuple[str, ...] = (), cli: bool = True, description: str = "", raw: bool = False):
     """Register a command: decorate `configure(parser)`; the returned object's `.runs` sets the body."""
     def register(run: Callable[[Session, argparse.Namespace], Output]):
         configure = getattr(run, "configure", lambda p: None)
-        cmd = Command(name, summary, configure, run, scenarios, examples, aliases, cli, description)
+        cmd = Command(name, summary, configure, run, scenarios, examples, aliases, cli, description, raw)
         REGISTRY[name] = cmd
         for alias in aliases:
             REGISTRY[alias] = cmd
@@ -162,20 +200,34 @@ def run_line(session: Session, line: str) -> Output:
     """Run one shell/kernel line: `decide --user X --resource Y --action read`."""
     from . import load_all
     load_all()
-    try:
-        words = shlex.split(line, posix=True)
-    except ValueError as exc:
-        raise CommandError(f"cannot split the line into words: {exc}")
-    if not words:
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#"):
         return Output("")
-    name, rest = words[0].lower(), words[1:]
+    name, _, tail = stripped.partition(" ")
+    name = name.lower()
     cmd = REGISTRY.get(name)
+    if cmd is not None and cmd.raw:
+        return cmd.run(session, argparse.Namespace(text=tail.strip()))
+    words = split_words(stripped)
+    rest = words[1:]
     if cmd is None:
         import difflib
         close = difflib.get_close_matches(name, sorted(set(REGISTRY)), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else "; type help for the list"
         raise CommandError(f"unknown command '{name}'{hint}")
     return run_command(session, cmd, rest)
+
+
+def split_words(line: str) -> list[str]:
+    """Shell-like words where a backslash is an ordinary character (CORP\\alice), and quotes group."""
+    lexer = shlex.shlex(line, posix=True)
+    lexer.whitespace_split = True
+    lexer.escape = ""
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError as exc:
+        raise CommandError(f"cannot split the line into words: {exc} (a quote is not closed?)")
 
 
 def run_command(session: Session, cmd: Command, argv: list[str], with_scenario: bool = False) -> Output:

@@ -61,7 +61,16 @@ class Site:
 
     def copy(self) -> "Site":
         """An independent copy for what-if edits (entities and rules are copied too)."""
-        return copy.deepcopy(self)
+        document = self.extra.pop("document", None)
+        try:
+            twin = copy.deepcopy(self)
+        finally:
+            if document is not None:
+                self.extra["document"] = document
+        if document is not None:
+            from ..scenario.document import clone
+            twin.extra["document"] = clone(document)
+        return twin
 
     # -- lookups ---------------------------------------------------------------------------------
     def find_user(self, ref: str) -> User:

@@ -5,7 +5,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import Problem, ScenarioError
-from .loader import load_scenario, load_scenario_text
+from .loader import load_scenario, load_scenario_text, site_from_document
 
 DEMO = "anonymous-hub.yaml"
 
@@ -22,4 +22,4 @@ def demo_path() -> Path:
     return builtin_dir() / DEMO
 
 
-__all__ = ["Problem", "ScenarioError", "builtin_dir", "demo_path", "load_scenario", "load_scenario_text"]
+__all__ = ["Problem", "ScenarioError", "builtin_dir", "demo_path", "load_scenario", "load_scenario_text", "site_from_document"]

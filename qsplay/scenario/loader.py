@@ -11,7 +11,6 @@ import io
 from pathlib import Path
 from typing import Any, Callable
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
@@ -74,14 +73,20 @@ def load_scenario(path: str | Path, lenient: bool = False) -> Site:
 
 
 def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = False) -> Site:
-    yaml = YAML(typ="rt")
+    from .document import yaml_rt
     try:
-        data = yaml.load(io.StringIO(text))
+        data = yaml_rt().load(io.StringIO(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         src = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
         raise ScenarioError([Problem(filename, line, col, "", f"not valid YAML: {exc.problem or exc}", src)])
+    return site_from_document(data, filename, text, lenient)
+
+
+def site_from_document(data, filename: str = "<scenario>", text: str = "", lenient: bool = False) -> Site:
+    """Build a Site from a (round-trip) YAML document. What-if edits change the document and
+    rebuild the site from it, so the model and what `save` writes never disagree."""
     reader = Reader(filename, text, lenient)
     site = reader.build(data)
     if reader.problems:

@@ -1,0 +1,191 @@
+"""The interactive shell: prompt-toolkit over the shared command layer.
+
+Completion, highlighting, history across sessions, auto-suggest, a bottom toolbar (site,
+identity, clock, unsaved edits) and conditions that continue over several lines. Nothing here
+decides anything: every line goes to `run_line`.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.completion import Completer, Completion
+from prompt_toolkit.formatted_text import HTML
+from prompt_toolkit.history import FileHistory, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.styles import Style, merge_styles, style_from_pygments_cls
+from pygments.styles import get_style_by_name
+
+from ..commands import CommandError, Session, run_line
+from ..commands.completion import completions
+from ..render.highlight import CommandLexer
+from ..scenario import ScenarioError, demo_path
+
+CONTINUATION_ENDINGS = ("and", "or", "(", "\\")
+STYLE = Style.from_dict({
+    "bottom-toolbar": "bg:#1f2d3a #d8dee9",
+    "bottom-toolbar.key": "bg:#1f2d3a #88c0d0 bold",
+    "bottom-toolbar.dirty": "bg:#1f2d3a #ebcb8b bold",
+    "prompt": "#88c0d0 bold",
+})
+
+
+class ShellCompleter(Completer):
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get_completions(self, document, complete_event):
+        for item in completions(self.session, document.text_before_cursor):
+            yield Completion(item.text, start_position=item.start, display=item.display or item.text,
+                             display_meta=item.meta)
+
+
+def history_path() -> Path:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "qsplay" / "history"
+
+
+def needs_more(text: str) -> bool:
+    """A line ending in and / or / ( / backslash, or with an open quote or parenthesis, continues."""
+    stripped = text.rstrip()
+    if not stripped:
+        return False
+    last = stripped.split()[-1].lower() if stripped.split() else ""
+    if stripped.endswith(("(", "\\")) or last in ("and", "or"):
+        return True
+    if stripped.count("'") % 2 == 1:
+        return True
+    return stripped.count("(") > stripped.count(")")
+
+
+def key_bindings() -> KeyBindings:
+    kb = KeyBindings()
+
+    @kb.add("enter")
+    def _(event):
+        buf = event.current_buffer
+        if buf.complete_state and buf.complete_state.current_completion:
+            buf.apply_completion(buf.complete_state.current_completion)
+            return
+        if needs_more(buf.text):
+            buf.insert_text("\n")
+        else:
+            buf.validate_and_handle()
+    return kb
+
+
+def toolbar(session: Session):
+    def render():
+        site = session.site
+        who = session.settings.get("user")
+        via = session.settings.get("proxy")
+        clock = session.state.now.strftime("%Y-%m-%d %H:%M UTC") if session.state else ""
+        parts = [f"<key>site</key> {_esc(site.name if site else '(none)')}"]
+        if who:
+            parts.append(f"<key>as</key> {_esc(who)}{' via /' + _esc(via) if via else ''}")
+        parts.append(f"<key>clock</key> {clock}")
+        if session.dirty:
+            parts.append("<dirty>edited, not saved</dirty>")
+        parts.append("<key>help</key> commands  <key>Tab</key> complete  <key>Ctrl-D</key> quit")
+        return HTML("  ".join(parts))
+    return render
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def make_prompt(session: Session, input=None, output=None, history=None) -> PromptSession:
+    style = merge_styles([style_from_pygments_cls(get_style_by_name("native")), STYLE])
+    return PromptSession(
+        message=[("class:prompt", "qsplay> ")],
+        multiline=True,
+        prompt_continuation=lambda width, line, soft: "." * (width - 1) + " ",
+        key_bindings=key_bindings(),
+        completer=ShellCompleter(session),
+        complete_while_typing=False,
+        lexer=PygmentsLexer(CommandLexer),
+        history=history if history is not None else _history(),
+        auto_suggest=AutoSuggestFromHistory(),
+        bottom_toolbar=toolbar(session),
+        style=style,
+        input=input,
+        output=output,
+    )
+
+
+def _history():
+    path = history_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return FileHistory(str(path))
+    except OSError:
+        return InMemoryHistory()
+
+
+def execute(session: Session, line: str, write) -> None:
+    """Run one line and print its output; any failure is a message and the session goes on."""
+    text = " ".join(part.rstrip("\\") for part in line.splitlines())
+    try:
+        output = run_line(session, text)
+    except CommandError as exc:
+        write(f"{exc}\n")
+        return
+    except ScenarioError as exc:
+        write(f"{exc}\n")
+        return
+    except Exception as exc:  # never let one line end the session
+        write(f"internal error ({type(exc).__name__}): {exc}\nthe session goes on; please report this\n")
+        return
+    write(output.render())
+
+
+def run_shell(path: str | None = None, input=None, output=None, history=None) -> int:
+    session = Session()
+    try:
+        session.load(path if path else demo_path())
+    except ScenarioError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    prompt = make_prompt(session, input=input, output=output, history=history)
+
+    def write(text: str) -> None:
+        if output is not None:
+            output.write_raw(text.replace("\n", "\r\n"))
+            output.flush()
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    site = session.site
+    write(f"qsplay: {site.name} ({len(site.users)} users, {len(site.streams)} streams, {len(site.apps)} apps, "
+          f"{len(site.security_rules)} security rules). Try: help, can CORP\\alice read stream:Public\n")
+    for warning in site.extra.get("warnings", []):
+        write(f"note: {warning}\n")
+    while True:
+        try:
+            line = prompt.prompt()
+        except KeyboardInterrupt:
+            continue  # Ctrl-C cancels the line
+        except EOFError:
+            if session.dirty and not _confirm_quit(prompt):
+                continue
+            return 0
+        if line.strip() in ("quit", "exit"):
+            if session.dirty and not _confirm_quit(prompt):
+                continue
+            return 0
+        execute(session, line, write)
+
+
+def _confirm_quit(prompt: PromptSession) -> bool:
+    try:
+        answer = prompt.prompt("There are unsaved edits. Quit anyway? [y/N] ", multiline=False,
+                               completer=None, bottom_toolbar=None, lexer=None, auto_suggest=None)
+    except (EOFError, KeyboardInterrupt):
+        return True
+    return answer.strip().lower() in ("y", "yes")
