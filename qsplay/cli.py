@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
                 args = args_parser.parse_args(argv[1:])
             except Exception as exc:  # help or usage error from the command parser
                 return _report(exc)
-            session = load_for_cli(args.scenario)
+            session = load_for_cli(args.scenario, lenient=cmd.name == "lint")
             output = cmd.run(session, args)
         else:
             output = run_command(Session(), cmd, argv[1:], with_scenario=cmd.scenarios == "many")
@@ -43,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug must still end in a message, not a traceback (QSPLAY_DEBUG=1 shows it)
+        import os
+        if os.environ.get("QSPLAY_DEBUG"):
+            raise
+        print(f"qsplay: internal error ({type(exc).__name__}): {exc}", file=sys.stderr)
+        return 2
     sys.stdout.write(output.render())
     return output.exit_code
 

@@ -238,10 +238,10 @@ def run_command(session: Session, cmd: Command, argv: list[str], with_scenario: 
     return cmd.run(session, args)
 
 
-def load_for_cli(path: str) -> Session:
+def load_for_cli(path: str, lenient: bool = False) -> Session:
     session = Session()
     try:
-        session.load(path)
+        session.use(load_scenario(path, lenient=lenient), Path(path))
     except ScenarioError as exc:
         raise CommandError(str(exc))
     return session

@@ -24,7 +24,9 @@ class SecurityEngine:
         return [r for r in self.rules if r.filter is not None and r.filter.matches(resource.kind, resource.id)]
 
     def evaluate(self, user, resource: Entity, action: str, context: str, environment: dict | None = None,
-                 trace: bool = True, _stack: tuple = ()) -> SecurityResult:
+                 trace: bool = True, _stack: tuple = (), all_granting: bool = False) -> SecurityResult:
+        """Decide one action. Without `trace` the first granting rule ends the search, unless
+        `all_granting` asks for every rule that grants (the audit lists them all)."""
         env = Environment(environment)
         stack = _stack + ((resource.key, action),)
         result = SecurityResult(False, resource.ref, action)
@@ -70,7 +72,7 @@ class SecurityEngine:
                 result.granting_rules.append(rule.name)
                 result.evaluations.append(RuleEvaluation(rule.name, "granted", "the condition is true",
                                                          rule.condition, node))
-                if not trace:
+                if not trace and not all_granting:
                     break
             elif trace:
                 result.evaluations.append(RuleEvaluation(rule.name, "false", "the condition is false",

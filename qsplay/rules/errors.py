@@ -13,6 +13,9 @@ class ConditionError(Exception):
         self.line, self.col = line_col(text, self.offset)
         super().__init__(f"line {self.line}, col {self.col}: {message}")
 
+    def __reduce__(self):  # copies and pickles keep the position
+        return (type(self), (self.message, self.text, self.offset, self.expected))
+
     def caret(self) -> str:
         """The offending line with a caret under the column."""
         return caret_lines(self.text, self.line, self.col)

@@ -60,6 +60,9 @@ class FilterError(ValueError):
         super().__init__(message)
         self.offset = offset
 
+    def __reduce__(self):
+        return (type(self), (str(self), self.offset))
+
 
 def parse_filter(text: str) -> ResourceFilter:
     if text is None or not str(text).strip():

@@ -1,0 +1,328 @@
+"""Why not? For a denied request, the smallest changes that would grant it, each checked by running
+the engine again on an edited copy of the site.
+
+Qlik's rules only grant ("All security rules are inclusive by nature ... you never create a rule
+to deny users access"), so every suggestion adds something: a group, a property, a role, an action
+or context on an existing rule, an enabled rule, a published app, a licence rule or allocation, an
+anonymous mode, an activated account, or — last — a new rule scoped to exactly this user (or all
+anonymous visitors) and this one resource. Never a rule that allows everything, never a deny.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..engine import Decision, engine_for
+from ..engine.request import Request
+from ..model import Site, UnknownReference
+from ..rules import EvalContext, EvaluationFailure, Environment, evaluate, parse
+from ..rules.ast import Compare, Path, Str
+from ..scenario import ScenarioError
+from . import edits as E
+from .audit import audit
+from .preview import diff_audits
+
+PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, None: 3}
+KIND_ORDER = ["enable_rule", "add_group", "set_property", "add_role", "rule_add_action", "rule_add_context",
+              "publish_to_stream", "publish_object", "activate_user", "allocate_access", "add_license_rule",
+              "change_proxy_anonymous", "add_rule"]
+MAX_DEPTH = 3
+MAX_BRANCH = 8
+GAINS_LIMIT = 400_000  # user x resource pairs beyond which also_gains is not computed
+
+
+@dataclass
+class Suggestion:
+    edits: list[E.Edit]
+    phase: str
+    grants: bool = True
+    also_gains: dict | None = None
+    rank: int = 0
+
+    @property
+    def kind(self) -> str:
+        return self.edits[0].kind
+
+    @property
+    def change(self) -> str:
+        return "; then ".join(e.text for e in self.edits)
+
+    def to_dict(self) -> dict:
+        return {"rank": self.rank, "phase": self.phase, "kind": self.kind, "change": self.change,
+                "grants": self.grants, "also_gains": self.also_gains,
+                "steps": [{"kind": e.kind, "change": e.text} for e in self.edits]}
+
+
+@dataclass
+class WhyNot:
+    decision: Decision
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"request": self.decision.request.to_dict(), "decision": self.decision.decision,
+                "denied_by": self.decision.denied_by,
+                "suggestions": [s.to_dict() for s in self.suggestions]}
+
+    def to_text(self) -> str:
+        d = self.decision
+        if d.allowed:
+            return f"{d.summary()}\nnothing to change: the request is allowed\n"
+        lines = [d.summary(), ""]
+        if not self.suggestions:
+            lines.append("no change found that would grant this (checked by re-running the engine)")
+        for s in self.suggestions:
+            gains = ""
+            if s.also_gains is not None:
+                g = s.also_gains
+                if not g["cells"]:
+                    gains = "  (grants nothing else)"
+                elif g["users"]:
+                    gains = f"  (also grants {g['cells']} more action(s), {g['users']} other user(s) included)"
+                else:
+                    gains = f"  (also grants {g['cells']} more action(s), all to the same requester)"
+            lines.append(f"{s.rank}. [{s.phase}] {s.change}{gains}")
+        return "\n".join(lines) + "\n"
+
+
+def decide_fresh(site: Site, request: Request) -> Decision:
+    engine = engine_for(site)
+    return engine.decide(request, engine.new_state())
+
+
+def why_not(site: Site, request: Request, compute_gains: bool = True) -> WhyNot:
+    decision = decide_fresh(site, request)
+    result = WhyNot(decision)
+    if decision.allowed:
+        return result
+    found: dict[str, list[E.Edit]] = {}
+
+    def explore(current: Site, chain: list[E.Edit], current_decision: Decision, depth: int) -> None:
+        for candidate in candidates(current, current_decision)[:MAX_BRANCH]:
+            key = " | ".join(e.text for e in chain + candidate)
+            if key in found:
+                continue
+            try:
+                edited = E.apply_edits(current, candidate)
+                after = decide_fresh(edited, request)
+            except (ScenarioError, ValueError, UnknownReference):
+                continue
+            if after.allowed:
+                found[key] = chain + candidate
+            elif depth + 1 < MAX_DEPTH and (PHASE_ORDER[after.denied_by] > PHASE_ORDER[current_decision.denied_by]
+                                            or candidate[0].kind in ("add_group", "set_property", "add_role")):
+                explore(edited, chain + candidate, after, depth + 1)
+
+    explore(site, [], decision, 0)
+    suggestions = [Suggestion(chain, decision.denied_by) for chain in found.values()]
+    if compute_gains:
+        for s in suggestions:
+            s.also_gains = _also_gains(site, s.edits, decision)
+    # fewest changes first; a new rule only after changes to what exists; then least extra access
+    suggestions.sort(key=lambda s: (len(s.edits), s.kind == "add_rule", s.also_gains["cells"] if s.also_gains else 0,
+                                    KIND_ORDER.index(s.kind) if s.kind in KIND_ORDER else 99))
+    for i, s in enumerate(suggestions, 1):
+        s.rank = i
+    result.suggestions = suggestions
+    return result
+
+
+def candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
+    req = decision.request
+    if decision.denied_by == "authentication":
+        return _authentication_candidates(site, decision)
+    if decision.denied_by == "license":
+        return _license_candidates(site, decision)
+    resource = site.find_resource(req.resource)
+    out = _security_candidates(site, decision.identity.user, resource, req.action, req.context, req.environment, 2)
+    seen, unique = set(), []
+    for cand in out:
+        key = tuple(e.text for e in cand)
+        if key not in seen:
+            seen.add(key)
+            unique.append(cand)
+    unique.sort(key=lambda c: (len(c), KIND_ORDER.index(c[0].kind) if c[0].kind in KIND_ORDER else 99))
+    return unique
+
+
+def _authentication_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
+    req, identity = decision.request, decision.identity
+    if identity.proxy is None:
+        return []
+    if req.is_visitor and identity.proxy.anonymous == "none":
+        return [[E.change_proxy_anonymous(identity.proxy.prefix, "allow")]]
+    if identity.user is not None and not identity.anonymous:
+        return [[E.activate_user(identity.user.qualified)]]
+    return []
+
+
+def _license_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
+    identity, lic = decision.identity, site.license
+    out = []
+    if identity.anonymous:
+        if lic.key == "signed" and lic.analyzer_capacity_minutes > 0:
+            out.append([E.add_license_rule("Anonymous users use analyzer capacity", "analyzer_capacity",
+                                           "user.IsAnonymous()")])
+        return out
+    user = identity.user
+    used = {t: sum(1 for u in site.users if t in u.access) for t in ("professional", "analyzer")}
+    for access_type in ("analyzer", "professional"):
+        if used[access_type] < getattr(lic, access_type):
+            out.append([E.allocate_access(user.qualified, access_type)])
+    if lic.key == "signed" and lic.analyzer_capacity_minutes > 0:
+        out.append([E.add_license_rule(f"{user.user_id} uses analyzer capacity", "analyzer_capacity",
+                                       f'user.userDirectory = "{user.directory}" and user.userId = "{user.user_id}"')])
+    return out
+
+
+def _security_candidates(site: Site, user, resource, action: str, context: str, environment, depth: int):
+    engine = engine_for(site).security
+    editable_user = not getattr(user, "is_anonymous", False)
+    out: list[list[E.Edit]] = []
+
+    def has_privilege(target, wanted, trace):
+        sub = engine.evaluate(user, target, wanted, context, environment, trace=trace)
+        return sub.allowed, sub if trace else None
+
+    ctx = EvalContext(user=user, resource=resource, environment=Environment(environment),
+                      semantics=site.semantics, has_privilege=has_privilege)
+    for rule in engine.rules_for(resource):
+        if rule.parsed is None:
+            continue
+        try:
+            value, node = evaluate(rule.parsed, ctx, trace=True)
+        except EvaluationFailure:
+            continue
+        rule_fixes = []
+        if rule.preinstalled and not rule.disabled and (action not in rule.actions or not rule.applies_in(context)):
+            continue  # widening Qlik's own rules changes the whole site; Qlik advises copies, not edits
+        if rule.disabled:
+            rule_fixes.append(E.enable_rule(rule.name))
+        if action not in rule.actions:
+            if action == "read" or value:
+                rule_fixes.append(E.rule_add_action(rule.name, sorted(rule.actions), action))
+            else:
+                continue  # a rule that neither grants the action nor applies: not a sensible lever
+        if not rule.applies_in(context):
+            rule_fixes.append(E.rule_add_context(rule.name, rule.context))
+        if value:
+            if rule_fixes:
+                out.append(rule_fixes)
+            continue
+        if editable_user:
+            fixes = _user_fixes(node, user)
+            if fixes:
+                out.append(fixes + rule_fixes)
+                if len(fixes) > 1:
+                    out.extend([f] + rule_fixes for f in fixes)
+        if depth > 0:
+            for target, wanted in _failed_privileges(node, site):
+                for sub in _security_candidates(site, user, target, wanted, context, environment, depth - 1)[:4]:
+                    out.append(sub + rule_fixes)
+    out.extend(_publish_candidates(site, user, resource, action, context))
+    scope = ("user.IsAnonymous()" if not editable_user else
+             f'user.userDirectory = "{user.directory}" and user.userId = "{user.user_id}"')
+    who = "anonymous visitors" if not editable_user else user.qualified
+    out.append([E.add_rule({"name": f"{who} may {action} {resource.ref}"[:120],
+                            "resource_filter": f"{resource.kind}_{resource.id}", "actions": [action],
+                            "condition": scope, "context": context})])
+    return out
+
+
+def _user_fixes(node, user) -> list[E.Edit]:
+    """Edits to the user that would make false comparisons in a condition true."""
+    fixes: list[E.Edit] = []
+
+    def walk(n, positive: bool):
+        if n.kind == "not":
+            for c in n.children:
+                walk(c, not positive)
+            return
+        for c in n.children:
+            walk(c, positive)
+        if n.kind != "compare" or n.value is not False or not positive:
+            return
+        try:
+            cmp = parse(n.text).root
+        except Exception:
+            return
+        if not isinstance(cmp, Compare) or cmp.op not in ("=", "=="):
+            return
+        for side, other, other_values in ((cmp.left, cmp.right, n.operands[1][1] if len(n.operands) > 1 else None),
+                                          (cmp.right, cmp.left, n.operands[0][1] if n.operands else None)):
+            if not (isinstance(side, Path) and side.root == "user" and len(side.segments) == 1):
+                continue
+            if isinstance(other, Str):
+                values = [other.value]
+            elif isinstance(other, Path) and other.root == "resource" and other_values:
+                values = other_values[:1]
+            else:
+                continue
+            prop = side.segments[0]
+            for value in values:
+                if prop.lower() in ("group", "groups"):
+                    fixes.append(E.add_group(user.qualified, value))
+                elif prop.lower() == "roles":
+                    fixes.append(E.add_role(user.qualified, value))
+                elif prop.startswith("@"):
+                    fixes.append(E.set_property(user.qualified, prop[1:], value))
+            return
+    walk(node, True)
+    unique, seen = [], set()
+    for f in fixes:
+        if f.text not in seen:
+            seen.add(f.text)
+            unique.append(f)
+    return unique
+
+
+def _failed_privileges(node, site: Site):
+    """(resource, action) of HasPrivilege calls that were false in a trace."""
+    out = []
+
+    def walk(n):
+        if n.kind == "call" and n.value is False:
+            for nested in n.nested:
+                if hasattr(nested, "resource") and not nested.allowed:
+                    try:
+                        out.append((site.find_resource(nested.resource), nested.action))
+                    except UnknownReference:
+                        pass
+        for c in n.children:
+            walk(c)
+    walk(node)
+    return out
+
+
+def _publish_candidates(site: Site, user, resource, action: str, context: str) -> list[list[E.Edit]]:
+    out = []
+    if resource.kind == "App" and resource.stream is None and action == "read":
+        engine = engine_for(site).security
+        for stream in site.streams:
+            if engine.evaluate(user, stream, "read", context, trace=False).allowed:
+                out.append([E.publish_to_stream(resource.name, stream.name)])
+    if resource.kind == "App.Object" and not resource.published and action == "read" and resource.app is not None:
+        out.append([E.publish_object(resource.app.name, resource.name)])
+    return out
+
+
+def _also_gains(site: Site, edits: list[E.Edit], decision: Decision) -> dict | None:
+    if len(site.users) * max(1, len(site.all_resources())) > GAINS_LIMIT:
+        return None
+    try:
+        edited = E.apply_edits(site, edits)
+    except (ScenarioError, ValueError):
+        return None
+    context = decision.request.context
+    changes = diff_audits(audit(site, context=context, include_anonymous=True),
+                          audit(edited, context=context, include_anonymous=True))
+    me = decision.identity.user.qualified if decision.identity and decision.identity.user is not None else None
+    target = site.find_resource(decision.request.resource).ref
+    anonymous = bool(decision.identity and decision.identity.anonymous)
+    cells, users = 0, set()
+    for c in changes:
+        mine = c.user == me or (anonymous and c.user.startswith("NONE\\"))
+        gained = [a for a in c.gained if not (mine and c.resource == target and a == decision.request.action)]
+        if gained:
+            cells += len(gained)
+            if not mine:
+                users.add(c.user)
+    return {"users": len(users), "cells": cells}
