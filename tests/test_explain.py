@@ -143,11 +143,17 @@ def test_lint_finds_each_problem_in_the_showcase():
                      ("matches-nothing", "Marketing stream readers"),
                      ("redundant", "Sales readers again"),
                      ("unknown-property", "Region readers"),
-                     ("dead-context", "Approve streams"),
-                     ("parse-error", "Broken")]:
+                     ("dead-context", "Approve streams")]:
         assert expected in found, expected
     for f in lint(site):
         assert f.message and f.fix
+
+
+def test_lint_reports_a_rule_that_does_not_parse(capsys):
+    path = ROOT / "tests" / "data" / "lint-parse-error.yaml"
+    (finding,) = lint(load_scenario(path, lenient=True))
+    assert finding.code == "parse-error" and "line 1, col 25" in finding.message
+    assert main(["lint", str(path)]) == 1  # a finding, not unusable input
 
 
 @pytest.mark.parametrize("name", ["anonymous-hub.yaml", "no-access-pass.yaml"])
