@@ -31,7 +31,7 @@ def run_users(session: Session, args: argparse.Namespace) -> Output:
         if args.group and args.group.casefold() not in (g.casefold() for g in u.groups):
             continue
         state = "inactive" if u.inactive else "blocked" if u.blacklisted else "removed" if u.removed_externally else ""
-        held = session.state.allocations.get(u.key, "") if session.state else ""
+        held = (session.state.holder(u.key) or "") if session.state else ""
         rows.append([u.qualified, u.name, ", ".join(u.groups), ", ".join(u.roles), held, state])
     return _listing(["user", "name", "groups", "roles", "access", "status"], rows,
                     ["user", "name", "groups", "roles", "access", "status"])
@@ -131,7 +131,7 @@ def run_show(session: Session, args: argparse.Namespace) -> Output:
                             "disabled": r.disabled, "description": r.description})
         if what == "user":
             u = site.find_user(name)
-            held = session.state.allocations.get(u.key) if session.state else None
+            held = session.state.holder(u.key) if session.state else None
             return _fields({"user": u.qualified, "name": u.name, "email": u.email, "groups": u.groups,
                             "roles": u.roles, "custom properties": u.properties, "attributes": u.attributes,
                             "access allocated": held or "(none)", "inactive": u.inactive,

@@ -22,7 +22,8 @@ class CheckOutput(Output):
             if f.error:
                 lines.append(f"FAIL {f.file}: does not load\n{f.error}")
                 continue
-            lines.append(f"{f.file}: {f.passed} passed, {f.failed} failed")
+            lines.append(f"{f.file}: {f.passed} passed, {f.failed} failed"
+                         + (f" ({len(f.events)} step event(s))" if f.events else ""))
             for r in f.results:
                 mark = "ok  " if r.passed else "FAIL"
                 lines.append(f"  {mark} {r.check.name}")

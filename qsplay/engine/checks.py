@@ -40,6 +40,7 @@ class FileResult:
     file: str
     results: list[CheckResult] = field(default_factory=list)
     error: str | None = None  # the file did not load
+    events: list[str] = field(default_factory=list)  # what steps did (clock moved, sessions ended, ...)
 
     @property
     def passed(self) -> int:
@@ -63,6 +64,9 @@ def run_checks(site: Site, file: str | None = None) -> FileResult:
     state = engine.new_state()
     out = FileResult(file or site.source or site.name)
     for check in site.checks:
+        if check.step is not None:
+            out.events.extend(apply_step(site, state, check.step))
+            continue
         try:
             decision = engine.decide(check.request, state)
         except LookupError as exc:
@@ -70,6 +74,28 @@ def run_checks(site: Site, file: str | None = None) -> FileResult:
             continue
         out.results.append(_judge(check, decision))
     return out
+
+
+def apply_step(site: Site, state, step: dict) -> list[str]:
+    """Move the simulated site on: advance the clock, end sessions, deallocate access."""
+    from .licensing import deallocate, logout
+    events = []
+    if step.get("advance") is not None:
+        events += state.advance_to(state.now + step["advance"])
+        events.append(f"the clock moves to {state.now:%Y-%m-%d %H:%M} UTC")
+    if step.get("at") is not None:
+        events += state.advance_to(step["at"])
+        events.append(f"the clock moves to {state.now:%Y-%m-%d %H:%M} UTC")
+    if step.get("logout") is not None:
+        who = step["logout"]
+        if isinstance(who, str):
+            from .authentication import anonymous_user
+            who = anonymous_user(site, who.partition(":")[2])
+        events += logout(state, who.key, step.get("session")) or [f"{who.qualified} had no open session"]
+    if step.get("deallocate") is not None:
+        user = step["deallocate"]
+        events.append(deallocate(site, state, user.key, user.qualified))
+    return events
 
 
 def _judge(check: Check, decision: Decision) -> CheckResult:

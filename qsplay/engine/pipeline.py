@@ -24,10 +24,10 @@ class Engine:
 
     def decide(self, request: Request, state: SiteState | None = None, trace: bool = True) -> Decision:
         state = state or self.new_state()
-        if request.at is not None:
-            state.advance_to(request.at)
         resource = self.site.find_resource(request.resource)
         steps: list[Step] = []
+        for event in state.advance_to(request.at) if request.at is not None else state.advance_to(state.now):
+            steps.append(Step("authentication", event, "note"))
 
         identity = authenticate(self.site, request, steps)
         if identity.outcome == "refused":

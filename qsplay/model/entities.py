@@ -296,6 +296,7 @@ class Check:
     access_type: str | None = None
     location: Any = None
     raw: dict = field(default_factory=dict)
+    step: dict | None = None  # not a check but a step: advance / at / logout / deallocate
 
 
 @dataclass
@@ -324,3 +325,15 @@ def parse_time(value) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return dt.astimezone(timezone.utc)
+
+
+def parse_duration(text: str):
+    """'90m', '+2h', '7d', '1h30m', '45s' -> timedelta."""
+    import re
+    from datetime import timedelta
+    body = text.strip().lstrip("+").replace(" ", "")
+    parts = re.findall(r"(\d+(?:\.\d+)?)([dhms])", body.lower())
+    if not parts or "".join(n + u for n, u in parts) != body.lower():
+        raise ValueError(f"a duration looks like 90m, 2h, 7d or 1h30m, not {text!r}")
+    unit = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+    return sum((timedelta(**{unit[u]: float(n)}) for n, u in parts), timedelta())

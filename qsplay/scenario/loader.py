@@ -18,7 +18,7 @@ from .. import defaults
 from ..engine.request import ANONYMOUS, make_request
 from ..model import (LICENSE_TYPES, RESOURCE_CLASSES, App, AppObject, Check, CustomPropertyDefinition,
                      DataConnection, License, LicenseRule, ReloadTask, SecurityRule, Site, Stream,
-                     UnknownReference, User, UserDirectory, VirtualProxy, parse_time, stable_id)
+                     UnknownReference, User, UserDirectory, VirtualProxy, parse_duration, parse_time, stable_id)
 from ..rules import ConditionError, FilterError, parse, parse_filter
 from ..rules.actions import ACTIONS, CONTEXTS, actions_from_mask, ALL_ACTIONS_MASK, normalize_action
 from ..semantics import CHOICES, Semantics
@@ -50,6 +50,8 @@ LICENSE_RULE_KEYS = ("name", "type", "condition", "tokens", "disabled", "descrip
 SECURITY_RULE_KEYS = ("name", "resource_filter", "actions", "condition", "context", "disabled", "description",
                       "type", "seed_id")
 CHECK_KEYS = ("name", "request", "expect", "denied_by", "access_type")
+# a check entry may instead be a step that moves the simulated site on (extension, docs/licensing.md)
+STEP_KEYS = ("name", "advance", "at", "logout", "deallocate", "session")
 REQUEST_KEYS = ("proxy", "user", "resource", "action", "context", "at", "environment", "session")
 ACCESS_VALUES = ("professional", "analyzer", "user_access")
 
@@ -578,6 +580,9 @@ class Reader:
     def read_checks(self, data, site: Site) -> None:
         for i, item in enumerate(self.seq(data, "checks", "checks")):
             p = f"checks[{i}]"
+            if isinstance(item, dict) and "request" not in item and any(k in item for k in STEP_KEYS[1:5]):
+                self.read_step(item, p, site)
+                continue
             if not self.mapping(item, p, CHECK_KEYS, "a check"):
                 continue
             req = item.get("request")
@@ -604,6 +609,36 @@ class Reader:
                 site.checks.append(Check(name=self.text(item, "name", p, default=f"check {i + 1}") or "",
                                          request=request, expect=expect, denied_by=denied_by,
                                          access_type=access_type, location=_pos(item), raw=item))
+
+    def read_step(self, item, path: str, site: Site) -> None:
+        """`- advance: 90m`, `- at: 2026-11-03T09:00Z`, `- logout: CORP\\alice`, `- deallocate: CORP\\bob`."""
+        if not self.mapping(item, path, STEP_KEYS, "a step"):
+            return
+        step = {}
+        if item.get("advance") is not None:
+            try:
+                step["advance"] = parse_duration(str(item["advance"]))
+            except ValueError as exc:
+                self.at_value(item, "advance", path + ".advance", str(exc))
+        if item.get("at") is not None:
+            try:
+                step["at"] = parse_time(item["at"])
+            except ValueError:
+                self.at_value(item, "at", path + ".at", "at should be a date and time like 2026-11-02T09:00:00Z")
+        for key in ("logout", "deallocate"):
+            if item.get(key) is not None:
+                who = str(item[key])
+                try:
+                    step[key] = site.find_user(who)
+                except UnknownReference as exc:
+                    if key == "logout" and who.lower().startswith(ANONYMOUS):
+                        step[key] = who
+                    else:
+                        self.at_value(item, key, f"{path}.{key}", str(exc))
+        step["session"] = self.text(item, "session", path, default=None)
+        name = self.text(item, "name", path, default=None) or ", ".join(
+            f"{k} {item[k]}" for k in ("advance", "at", "logout", "deallocate") if item.get(k) is not None)
+        site.checks.append(Check(name=name, request=None, expect="", location=_pos(item), raw=item, step=step))
 
     def request(self, req, path: str, site: Site):
         user = req.get("user")
