@@ -1,0 +1,79 @@
+"""graph: the rule-to-resource graph, whole or focused, as DOT, SVG or PNG."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..model import UnknownReference
+from .base import CommandError, Output, Session, arguments, command
+
+
+class GraphOutput(Output):
+    def __init__(self, graph, dot: str, written: str | None):
+        summary = f"{graph.graph.get('title', 'graph')}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges"
+        if graph.graph.get("truncated"):
+            summary += f" ({graph.graph['truncated']} left out by the node limit)"
+        text = f"wrote {written} — {summary}\n" if written else dot
+        super().__init__(text, data={"title": graph.graph.get("title"), "nodes": list(graph.nodes),
+                                     "edges": [[a, b] for a, b in graph.edges], "file": written})
+        self.graph, self.dot = graph, dot
+
+    def to_html(self) -> str:
+        from ..graph.render import render
+        return render(self.dot, "svg").decode("utf-8")
+
+
+def _flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", "-u", help="what this user can reach (with --resource: one decision's path)")
+    p.add_argument("--resource", "-r", help="who can reach this resource, and how")
+    p.add_argument("--rule", help="what this rule touches")
+    p.add_argument("--action", "-a", default="read", help="for a decision (default read)")
+    p.add_argument("--context", "-c", default="hub", choices=("hub", "qmc"))
+    p.add_argument("--proxy", "-p", default=None, help="for a decision: the virtual proxy prefix")
+    p.add_argument("--limit", type=int, default=120, help="node limit (default 120)")
+    p.add_argument("-o", "--output", help="FILE.svg, FILE.png or FILE.dot (default: print DOT)")
+
+
+@command("graph", "the rule-to-resource graph, whole or focused on a user, resource, rule or decision",
+         examples=("graph -o site.svg", "graph --user anonymous --proxy public --resource \"app:Market Trends\" -o path.svg",
+                   "graph --resource stream:Finance -o who.png", "graph --rule Stream -o stream-rule.dot"))
+@arguments(_flags)
+def run_graph(session: Session, args: argparse.Namespace) -> Output:
+    from ..engine import make_request
+    from ..graph import decision_view, resource_view, rule_view, site_graph, user_view
+    from ..graph.render import render, to_dot
+    site = session.require_site()
+    try:
+        if args.user and args.resource:
+            request = make_request(args.resource, args.action, args.user,
+                                   args.proxy if args.proxy is not None else session.settings.get("proxy", ""),
+                                   args.context)
+            decision = session.engine.decide(request, session.state)
+            graph = decision_view(site, decision)
+        elif args.user:
+            graph = user_view(site, args.user, args.context)
+        elif args.resource:
+            graph = resource_view(site, args.resource, args.context)
+        elif args.rule:
+            graph = rule_view(site, args.rule, args.context)
+        else:
+            graph = site_graph(site, args.context)
+            graph.graph["title"] = f"{site.name}: who reaches what, through which rules ({args.context})"
+    except (UnknownReference, ValueError) as exc:
+        raise CommandError(str(exc))
+    dot = to_dot(graph, args.limit)
+    written = None
+    if args.output:
+        path = Path(args.output)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in ("svg", "png", "dot", "gv"):
+            raise CommandError("-o wants a .svg, .png or .dot file")
+        data = dot.encode() if fmt in ("dot", "gv") else render(dot, fmt)
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise CommandError(f"cannot write {path}: {exc.strerror or exc}")
+        written = str(path)
+    out = GraphOutput(graph, dot, written)
+    out.svg = None
+    return out
