@@ -39,6 +39,7 @@ class Site:
     semantics: Semantics = field(default_factory=Semantics)
     source: str | None = None  # the file it came from
     extra: dict[str, Any] = field(default_factory=dict)  # platform-specific sections (e.g. cloud)
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- collections ---------------------------------------------------------------------------
     @property
@@ -95,6 +96,17 @@ class Site:
         if kind == "user":
             return self.find_user(name)
         pool: list[Entity] = self.resources[kind]
+        if len(pool) > 64 and "/" not in name:  # large sites: an index, rebuilt when the list changes size
+            index = self._index.get(kind)
+            if index is None or index[0] != len(pool):
+                by_key: dict = {}
+                for e in pool:
+                    by_key.setdefault(("id", e.id.lower()), []).append(e)
+                    by_key.setdefault(("name", e.name), []).append(e)
+                index = self._index[kind] = (len(pool), by_key)
+            hits = index[1].get(("id", name.lower())) or index[1].get(("name", name))
+            if hits and len(hits) == 1:
+                return hits[0]
         if kind == "object" and "/" in name:
             app_name, _, obj_name = name.partition("/")
             app = self.find_resource(f"app:{app_name}")

@@ -183,6 +183,13 @@ class _Evaluator:
         notes: list[str] = []
         left = self.resolve(node.left, notes)
         right = self.resolve(node.right, notes)
+        shown_left, shown_right = left, right
+        # a property with no value compares as empty text: `resource.app.@SheetLevelSecurity != "Yes"` is
+        # true for an app without the property (how Qlik's own SheetLevelSecurity package relies on it)
+        if not left and isinstance(node.left, Path):
+            left = [""]
+        if not right and isinstance(node.right, Path):
+            right = [""]
         op = node.op
         sem = self.ctx.semantics
         if op in ("=", "=="):
@@ -194,7 +201,7 @@ class _Evaluator:
                 result = any(not _equal(a, b, ci) for a in left for b in right)
             else:
                 result = bool(left or right) and not any(_equal(a, b, ci) for a in left for b in right)
-            if self.trace and (len(left) != 1 or len(right) != 1):
+            if self.trace and (len(shown_left) > 1 or len(shown_right) > 1):
                 reading = ("true when at least one value differs" if sem.ne_on_lists == "any_differs"
                            else "true when no value is equal")
                 notes.append(f"{op} on {len(left)} and {len(right)} values is {reading} (semantics "
@@ -222,11 +229,12 @@ class _Evaluator:
                              f"regular-expression match (semantics matches_case={sem.matches_case})")
         if not self.trace:
             return result, None
-        operands = [(self.text(node.left), _shown(left))]
+        operands = [(self.text(node.left), _shown(shown_left))]
         if not (isinstance(node.right, Str) and node.right.quoted):
-            operands.append((self.text(node.right), _shown(right)))
-        if isinstance(node.left, Path) and not left:
-            notes.append(f"{self.text(node.left)} has no value, so the comparison cannot match")
+            operands.append((self.text(node.right), _shown(shown_right)))
+        for side, values in ((node.left, shown_left), (node.right, shown_right)):
+            if isinstance(side, Path) and not values:
+                notes.append(f"{self.text(side)} has no value, so it compares as empty text \"\"")
         return result, TraceNode("compare", self.text(node), result, operands=operands, notes=notes)
 
     # -- functions -----------------------------------------------------------------------------

@@ -110,6 +110,7 @@ class Reader:
         self.problems: list[Problem] = []
         self.parse_notes: list[str] = []
         self.warnings: list[str] = []
+        self.ids_seen: dict[str, dict] = {}
 
     # -- locating ------------------------------------------------------------------------------
     def problem(self, line0: int, col0: int, path: str, message: str) -> None:
@@ -435,9 +436,11 @@ class Reader:
                     site.resources[kind].append(entity)
 
     def check_duplicate_id(self, site: Site, kind: str, entity, item, path: str) -> None:
-        for other in site.resources[kind]:
-            if other.id.lower() == entity.id.lower():
-                self.at_node(item, path, f"{kind} id {entity.id} is already used by {other.ref}")
+        seen = self.ids_seen.setdefault(kind, {})
+        other = seen.get(entity.id.lower())
+        if other is not None:
+            self.at_node(item, path, f"{kind} id {entity.id} is already used by {other.ref}")
+        seen[entity.id.lower()] = entity
 
     def ref_user(self, node, key, path: str, site: Site) -> User | None:
         try:

@@ -1,0 +1,263 @@
+"""Turn a folder of QRS exports into a scenario file, saying where each part came from."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from ..scenario.document import save_atomically, yaml_rt
+from . import mapping
+from .reader import Export, QrsError, read_folder
+
+SECTIONS = ("user_directories", "users", "custom_properties", "streams", "apps", "objects", "data_connections",
+            "virtual_proxies", "license_rules", "security_rules")
+
+
+def import_folder(folder: str | Path, name: str | None = None) -> tuple[CommentedMap, list[str]]:
+    export = read_folder(folder)
+    doc, left_out = build_document(export, name or f"Imported from {Path(folder).name}")
+    return doc, export.report
+
+
+def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
+    report = export.report
+    doc = CommentedMap()
+    doc["qsplay"] = 1
+    doc["name"] = name
+    doc["description"] = "Imported from QRS API responses by qsplay import-qrs."
+    doc["default_rules"] = True
+    users, known = _users(export, report)
+    owners_needed: dict[str, dict] = {}
+
+    def owner_of(record) -> str | None:
+        owner = record.get("owner")
+        if isinstance(owner, dict) and owner.get("userId"):
+            ref = f"{owner.get('userDirectory') or 'INTERNAL'}\\{owner['userId']}"
+        elif isinstance(owner, str) and owner:
+            ref = owner if "\\" in owner else f"INTERNAL\\{owner}"
+        else:
+            return None
+        if ref.casefold() not in known and ref.casefold() not in owners_needed:
+            directory, _, uid = ref.partition("\\")
+            owners_needed[ref.casefold()] = {"directory": directory, "id": uid}
+        return ref
+
+    streams = []
+    stream_names: dict[str, str] = {}
+    for rec in export.records["stream"]:
+        entry = _named(rec)
+        stream_names[str(rec.get("id", "")).lower()] = entry["name"]
+        _props(rec, entry)
+        if owner_of(rec):
+            entry["owner"] = owner_of(rec)
+        streams.append(entry)
+    apps, app_refs = [], {}
+    app_name_count: dict[str, int] = {}
+    for rec in export.records["app"]:
+        app_name_count[str(rec.get("name", "")).casefold()] = app_name_count.get(str(rec.get("name", "")).casefold(), 0) + 1
+    for rec in export.records["app"]:
+        entry = _named(rec)
+        stream = rec.get("stream")
+        if isinstance(stream, dict) and (stream.get("id") or stream.get("name")):
+            entry["stream"] = stream_names.get(str(stream.get("id", "")).lower()) or stream.get("name")
+            if entry["stream"] is None or (str(stream.get("id", "")).lower() not in stream_names
+                                           and stream.get("name") not in stream_names.values()):
+                report.append(f"app {entry['name']!r}: its stream {stream.get('name') or stream.get('id')} is not "
+                              f"in stream.json; imported unpublished")
+                entry.pop("stream", None)
+        _props(rec, entry)
+        if owner_of(rec):
+            entry["owner"] = owner_of(rec)
+        unique = app_name_count[entry["name"].casefold()] == 1
+        app_refs[str(rec.get("id", "")).lower()] = entry["name"] if unique else entry["id"]
+        app_refs.setdefault(("name", entry["name"].casefold()), entry["name"] if unique else entry["id"])
+        apps.append(entry)
+    objects, orphans = [], {}
+    for rec in export.records["app_object"]:
+        app = rec.get("app") if isinstance(rec.get("app"), dict) else {}
+        ref = app_refs.get(str(app.get("id", "")).lower()) or app_refs.get(("name", str(app.get("name", "")).casefold()))
+        if ref is None:
+            key = str(app.get("name") or app.get("id"))
+            orphans[key] = orphans.get(key, 0) + 1
+            continue
+        entry = _named(rec)
+        entry["app"] = ref
+        entry["type"] = str(rec.get("objectType") or "sheet")
+        entry["published"] = bool(rec.get("published"))
+        entry["approved"] = bool(rec.get("approved"))
+        if rec.get("description"):
+            entry["description"] = str(rec["description"])
+        if owner_of(rec):
+            entry["owner"] = owner_of(rec)
+        objects.append(entry)
+    if orphans:
+        listed = ", ".join(f"{name} ({n})" for name, n in sorted(orphans.items())[:12])
+        more = f" and {len(orphans) - 12} more" if len(orphans) > 12 else ""
+        report.append(f"{sum(orphans.values())} app objects skipped: their apps are not in app.json: {listed}{more}")
+    connections = []
+    for rec in export.records["dataconnection"]:
+        entry = _named(rec)
+        if rec.get("type"):
+            entry["type"] = str(rec["type"])
+        if owner_of(rec):
+            entry["owner"] = owner_of(rec)
+        connections.append(entry)
+    definitions = {}
+    for rec in export.records["custompropertydefinition"] + [
+            d for r in export.records["package"] for d in (r.get("customPropertyObj") or [])]:
+        if isinstance(rec, dict) and rec.get("name") and rec["name"] not in definitions:
+            entry = CommentedMap(name=str(rec["name"]))
+            if rec.get("choiceValues"):
+                entry["values"] = _flow([str(v) for v in rec["choiceValues"]])
+            if rec.get("objectTypes"):
+                entry["resource_types"] = _flow([str(v) for v in rec["objectTypes"]])
+            definitions[rec["name"]] = entry
+    proxies = [_proxy(rec, report) for rec in export.records["virtualproxyconfig"]]
+    for ref, user in owners_needed.items():
+        report.append(f"owner {user['directory']}\\{user['id']} is not in user.json: added as a user with no groups")
+        users.append(CommentedMap(directory=user["directory"], id=user["id"]))
+    security, licences, left_out = mapping.rule_entries(export.records["systemrule"] + export.records["package"], report)
+    directories = sorted({u["directory"] for u in users})
+    sections = {
+        "user_directories": [CommentedMap(name=d) for d in directories],
+        "users": users, "custom_properties": list(definitions.values()), "streams": streams, "apps": apps,
+        "objects": objects, "data_connections": connections, "virtual_proxies": proxies,
+        "license_rules": [_rule_map(e) for e in licences], "security_rules": [_rule_map(e) for e in security],
+    }
+    origin = {"users": "user.json", "streams": "stream.json", "apps": "app.json", "objects": "app_object.json",
+              "data_connections": "dataconnection.json", "virtual_proxies": "virtualproxyconfig.json",
+              "custom_properties": "custompropertydefinition.json / rule packages",
+              "security_rules": "systemrule.json / rule packages (preinstalled rules only where they differ)",
+              "license_rules": "systemrule.json (category License)"}
+    for key in SECTIONS:
+        if sections[key]:
+            seq = CommentedSeq(sections[key])
+            doc[key] = seq
+            if key in origin:
+                doc.yaml_set_comment_before_after_key(key, before=f"from {origin[key]}")
+    if left_out:
+        lines = ["Rules left out (they would not load):"]
+        for rec, why in left_out:
+            lines.append(f"  {rec.get('name')!r}: {why}")
+            for text in str(rec.get("rule", "")).splitlines():
+                lines.append(f"    {text}")
+        doc.yaml_set_comment_before_after_key("qsplay", before="\n".join(lines))
+    return doc, left_out
+
+
+def write_scenario(doc: CommentedMap, path: str | Path) -> None:
+    save_atomically(doc, path)
+
+
+def dump(doc) -> str:
+    buf = io.StringIO()
+    yaml_rt().dump(doc, buf)
+    return buf.getvalue()
+
+
+def _users(export: Export, report: list[str]) -> tuple[list, set]:
+    users, known = [], set()
+    for rec in export.records["user"]:
+        directory, uid = str(rec.get("userDirectory") or ""), str(rec.get("userId") or "")
+        if not directory or not uid:
+            report.append(f"a user without userDirectory/userId ({rec.get('name')!r}): skipped")
+            continue
+        ref = f"{directory}\\{uid}"
+        if ref.casefold() in known:
+            report.append(f"user {ref} appears twice: the first is kept")
+            continue
+        known.add(ref.casefold())
+        entry = CommentedMap(directory=directory, id=uid)
+        if rec.get("name") and rec["name"] != uid:
+            entry["name"] = str(rec["name"])
+        groups, attrs, email = [], {}, None
+        for attr in rec.get("attributes") or []:
+            kind, value = str(attr.get("attributeType", "")), attr.get("attributeValue")
+            if value is None:
+                continue
+            if kind.lower() == "group":
+                groups.append(str(value))
+            elif kind.lower() == "email" and email is None:
+                email = str(value)
+            else:
+                attrs.setdefault(kind, []).append(str(value))
+        if email:
+            entry["email"] = email
+        if groups:
+            entry["groups"] = _flow(groups)
+        roles = [str(r) for r in rec.get("roles") or []]
+        if roles:
+            entry["roles"] = _flow(roles)
+        _props(rec, entry)
+        if attrs:
+            entry["attributes"] = CommentedMap({k: _flow(v) for k, v in attrs.items()})
+        for key, target in (("inactive", "inactive"), ("blacklisted", "blacklisted"),
+                            ("removedExternally", "removed_externally")):
+            if rec.get(key):
+                entry[target] = True
+        users.append(entry)
+    return users, known
+
+
+def _named(rec: dict) -> CommentedMap:
+    entry = CommentedMap(name=str(rec.get("name") or rec.get("id") or "unnamed"))
+    if rec.get("id"):
+        entry["id"] = str(rec["id"])
+    return entry
+
+
+def _props(rec: dict, entry: CommentedMap) -> None:
+    props: dict[str, list[str]] = {}
+    for cp in rec.get("customProperties") or []:
+        definition = cp.get("definition") or {}
+        name = definition.get("name") if isinstance(definition, dict) else None
+        if name and cp.get("value") is not None:
+            props.setdefault(str(name), []).append(str(cp["value"]))
+    if props:
+        m = CommentedMap({k: _flow(v) for k, v in props.items()})
+        m.fa.set_flow_style()
+        entry["properties"] = m
+
+
+def _proxy(rec: dict, report: list[str]) -> CommentedMap:
+    entry = CommentedMap(prefix=str(rec.get("prefix") or ""))
+    if rec.get("description"):
+        entry["description"] = str(rec["description"])
+    mode = rec.get("anonymousAccessMode", 0)
+    entry["anonymous"] = mapping.ANONYMOUS_MODES.get(mode, "none")
+    method = rec.get("authenticationMethod", 0)
+    auth = mapping.AUTH_METHODS.get(method)
+    if auth is None:
+        report.append(f"virtual proxy {entry['prefix']!r}: authenticationMethod {method!r} unknown; read as ticket")
+        auth = "ticket"
+    if auth == "ticket" and rec.get("windowsAuthenticationEnabledDevicePattern"):
+        auth = "windows"
+    entry["authentication"] = auth
+    if rec.get("sessionInactivityTimeout"):
+        entry["session_timeout_minutes"] = int(rec["sessionInactivityTimeout"])
+    if rec.get("extendedSecurityEnvironment"):
+        entry["extended_security_environment"] = True
+    return entry
+
+
+def _rule_map(entry: dict) -> CommentedMap:
+    m = CommentedMap()
+    for key, value in entry.items():
+        if key == "condition" and "\n" in value:
+            m[key] = LiteralScalarString(value.replace("\r\n", "\n"))
+        elif isinstance(value, list):
+            m[key] = _flow(value)
+        else:
+            m[key] = value
+    return m
+
+
+def _flow(values: list) -> CommentedSeq:
+    seq = CommentedSeq(values)
+    seq.fa.set_flow_style()
+    return seq
+
+
+__all__ = ["QrsError", "import_folder", "write_scenario", "dump"]

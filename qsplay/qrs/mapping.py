@@ -1,0 +1,178 @@
+"""QRS records <-> the scenario format.
+
+Rules: `actions` is a bitmask; `ruleContext` 0 both, 1 hub, 2 QMC (QRS SystemRule; the condensed
+/qrs/systemrule omits it); `category` Security, License or Sync. Licence rules are recognised by
+their resource filter: `License.LoginAccessType_<id>` is documented (a DSC configuration and
+Qlik-Cli); the other access-group prefixes are the QRS license entity names (UNCONFIRMED as filter
+text, and reported when seen). Preinstalled rules (matched by seedId, else by name) become
+overrides of the built-in rule with only what differs, so an edited or disabled default is honoured.
+"""
+from __future__ import annotations
+
+from ..defaults import preinstalled_rule_specs
+from ..rules.actions import (ACTION_BITS, ALL_ACTIONS_MASK, CONTEXT_TO_QRS, QRS_TO_CONTEXT, actions_from_mask,
+                             mask_from_actions, sort_actions)
+from ..rules.parser import parse
+from ..rules.errors import ConditionError
+
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+LICENSE_FILTERS = {
+    "login_access": "License.LoginAccessType",
+    "professional": "License.ProfessionalAccessGroup",
+    "analyzer": "License.AnalyzerAccessGroup",
+    "analyzer_capacity": "License.AnalyzerTimeAccessGroup",
+    "user_access": "License.UserAccessGroup",
+}
+CONTEXT_NAMES = {"bothqliksenseandqmc": "both", "qliksenseonly": "hub", "qmconly": "qmc", "both": "both",
+                 "hub": "hub", "qmc": "qmc"}
+AUTH_METHODS = {0: "ticket", 1: "header", 2: "header", 3: "saml", 4: "jwt", 5: "oidc"}
+ANONYMOUS_MODES = {0: "none", 1: "allow", 2: "always"}
+
+
+def rule_context(record: dict, report: list[str], where: str) -> str:
+    value = record.get("ruleContext")
+    if value is None:
+        report.append(f"{where}: no ruleContext (condensed /qrs/systemrule export?): read as both hub and QMC")
+        return "both"
+    if isinstance(value, int) and value in QRS_TO_CONTEXT:
+        return QRS_TO_CONTEXT[value]
+    if isinstance(value, str) and value.replace(" ", "").lower() in CONTEXT_NAMES:
+        return CONTEXT_NAMES[value.replace(" ", "").lower()]
+    raise ValueError(f"{where}: ruleContext {value!r} is not 0, 1, 2 or a context name")
+
+
+def rule_actions(record: dict, where: str) -> list[str]:
+    value = record.get("actions")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{where}: actions should be a QRS bitmask (a whole number), not {value!r}")
+    if value & ALL_ACTIONS_MASK == ALL_ACTIONS_MASK:
+        return ["all"]
+    return sort_actions(actions_from_mask(value))
+
+
+def license_type(resource_filter: str) -> str | None:
+    head = resource_filter.strip().split("_", 1)[0]
+    for kind, prefix in LICENSE_FILTERS.items():
+        if head.lower() == prefix.lower():
+            return kind
+    return None
+
+
+def builtin_index() -> tuple[dict, dict]:
+    specs = preinstalled_rule_specs()
+    return {s["seed_id"]: s for s in specs}, {s["name"].casefold(): s for s in specs}
+
+
+def rule_entries(records: list[dict], report: list[str]) -> tuple[list[dict], list[dict], list[tuple[dict, str]]]:
+    """(security rule entries, licence rule entries, rules left out with why)."""
+    by_seed, by_name = builtin_index()
+    security, licences, left_out = [], [], []
+    names: dict[str, int] = {}
+    for i, rec in enumerate(records):
+        name = str(rec.get("name") or f"rule {i + 1}")
+        where = f"{rec.get('_source', '')}: rule {name!r}".lstrip(": ")
+        category = str(rec.get("category", "Security")).lower()
+        if category == "sync":
+            report.append(f"{where}: a Sync (load balancing) rule, not an access rule: skipped")
+            continue
+        condition = str(rec.get("rule") or "")
+        try:
+            parse(condition)
+        except ConditionError as err:
+            left_out.append((rec, f"its condition does not parse (line {err.line}, col {err.col}: {err.message})"))
+            report.append(f"{where}: condition does not parse ({err.message}); kept as a comment in the scenario")
+            continue
+        resource_filter = str(rec.get("resourceFilter") or "")
+        if category == "license":
+            kind = license_type(resource_filter)
+            if kind is None:
+                left_out.append((rec, f"licence rule with filter {resource_filter!r}: its access type is unknown"))
+                report.append(f"{where}: licence rule with unknown filter {resource_filter!r}: kept as a comment")
+                continue
+            entry = {"name": _unique(name, names, report), "type": kind}
+            if condition:
+                entry["condition"] = condition
+            if rec.get("disabled"):
+                entry["disabled"] = True
+            if rec.get("comment"):
+                entry["description"] = str(rec["comment"])
+            licences.append(entry)
+            continue
+        actions = rule_actions(rec, where)
+        context = rule_context(rec, report, where)
+        seed = str(rec.get("seedId") or ZERO_GUID)
+        builtin = by_seed.get(seed) if seed != ZERO_GUID else None
+        if builtin is None and str(rec.get("type", "")).lower() in ("default", "readonly"):
+            builtin = by_name.get(name.casefold())
+        entry: dict = {}
+        if builtin is not None:
+            changed = _differences(builtin, resource_filter, actions, condition, context, bool(rec.get("disabled")))
+            if not changed:
+                continue  # the built-in rule as shipped
+            entry = {"name": builtin["name"], **changed}
+            if builtin["name"] != name:
+                report.append(f"{where}: matches the preinstalled rule {builtin['name']!r} by seedId; imported as "
+                              f"an override of it")
+            if str(rec.get("type", "")).lower() == "custom":
+                entry["type"] = "Custom"
+            security.append(entry)
+            continue
+        entry = {"name": _unique(name, names, report), "resource_filter": resource_filter, "actions": actions}
+        if condition:
+            entry["condition"] = condition
+        if context != "both":
+            entry["context"] = context
+        if rec.get("disabled"):
+            entry["disabled"] = True
+        if rec.get("comment"):
+            entry["description"] = str(rec["comment"])
+        if rec.get("type") and str(rec["type"]).lower() != "custom":
+            entry["type"] = str(rec["type"])
+        if seed != ZERO_GUID:
+            entry["seed_id"] = seed
+        security.append(entry)
+    return security, licences, left_out
+
+
+def _differences(builtin: dict, resource_filter: str, actions: list[str], condition: str, context: str,
+                 disabled: bool) -> dict:
+    out = {}
+    if resource_filter != builtin["resource_filter"]:
+        out["resource_filter"] = resource_filter
+    if _mask(actions) != _mask(builtin["actions"]):
+        out["actions"] = actions
+    if condition != builtin["condition"]:
+        out["condition"] = condition
+    if context != builtin["context"]:
+        out["context"] = context
+    if disabled:
+        out["disabled"] = True
+    return out
+
+
+def _mask(actions: list[str]) -> int:
+    return ALL_ACTIONS_MASK if actions == ["all"] else mask_from_actions(actions)
+
+
+def _unique(name: str, names: dict[str, int], report: list[str]) -> str:
+    key = name.casefold()
+    if key not in names:
+        names[key] = 1
+        return name
+    names[key] += 1
+    renamed = f"{name} ({names[key]})"
+    report.append(f"rule {name!r} appears {names[key]} times (QRS identifies rules by id): imported as {renamed!r}")
+    return renamed
+
+
+def rule_to_qrs(rule, category: str = "Security") -> dict:
+    """A scenario rule as a /qrs/systemrule/full record."""
+    if category == "License":
+        return {"name": rule.name, "rule": rule.condition, "resourceFilter": f"{LICENSE_FILTERS[rule.type]}_{rule.id}",
+                "actions": 1, "ruleContext": 0, "disabled": rule.disabled, "category": "License",
+                "type": "Custom", "seedId": ZERO_GUID, "comment": rule.description, "id": rule.id}
+    mask = ALL_ACTIONS_MASK if set(rule.actions) == set(ACTION_BITS) else mask_from_actions(rule.actions)
+    rtype = rule.type if not rule.edited else "Custom"
+    return {"name": rule.name, "rule": rule.condition, "resourceFilter": rule.resource_filter, "actions": mask,
+            "ruleContext": CONTEXT_TO_QRS[rule.context], "disabled": rule.disabled, "category": "Security",
+            "type": rtype, "seedId": rule.seed_id or ZERO_GUID, "comment": rule.description, "id": rule.id}

@@ -1,0 +1,146 @@
+"""Read a folder of QRS API responses (JSON) and recognise what each file holds.
+
+File names follow the endpoints (systemrule.json, user.json, stream.json, app.json, app_object.json,
+dataconnection.json, custompropertydefinition.json, virtualproxyconfig.json); a file under another
+name is recognised by its content. Table responses (`columnNames` + `rows`) become records.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KINDS = ("systemrule", "user", "stream", "app", "app_object", "dataconnection", "custompropertydefinition",
+         "virtualproxyconfig", "package")
+
+
+class QrsError(Exception):
+    """An export that cannot be used, located by file (and line/column for bad JSON)."""
+
+
+@dataclass
+class Export:
+    records: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    sources: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    report: list[str] = field(default_factory=list)  # what was missing, skipped or assumed
+
+
+def read_folder(folder: str | Path) -> Export:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise QrsError(f"{folder}: not a folder of QRS JSON files")
+    export = Export()
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise QrsError(f"{folder}: no .json files")
+    for path in files:
+        data = load_json(path)
+        kind, records = classify(path, data)
+        for i, record in enumerate(records):
+            record.setdefault("_source", f"{path.name}[{i}]")
+        if kind == "systemrule":
+            for record in records:
+                if "resourceFilter" not in record and "rule" not in record:
+                    raise QrsError(f"{record['_source']}: has neither resourceFilter nor rule: not a "
+                                   f"/qrs/systemrule response")
+        if kind is None:
+            export.report.append(f"{path.name}: not recognised as a QRS response; skipped")
+            continue
+        export.records[kind].extend(records)
+        export.sources[kind].append(path.name)
+    for kind in ("systemrule", "user", "stream", "app", "app_object", "virtualproxyconfig"):
+        if not export.records[kind] and not (kind == "systemrule" and export.records["package"]):
+            export.report.append(f"no {kind} data in {folder}: that part of the site is left empty, not guessed")
+    return export
+
+
+def load_json(path: Path):
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QrsError(f"{path}: cannot read: {exc}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        line = text.splitlines()[exc.lineno - 1] if 0 < exc.lineno <= len(text.splitlines()) else ""
+        raise QrsError(f"{path}: line {exc.lineno}, col {exc.colno}: not valid JSON: {exc.msg}\n"
+                       f"    {line[:200]}\n    {' ' * (exc.colno - 1)}^")
+
+
+def classify(path: Path, data) -> tuple[str | None, list[dict]]:
+    if isinstance(data, dict) and "localpackagelist" in data:
+        return "package", _package_rules(path, data)
+    if isinstance(data, dict) and "columnNames" in data and "rows" in data:
+        data = _table_records(path, data)
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise QrsError(f"{path}: expected a JSON list of objects (a QRS /full response), got {type(data).__name__}")
+    records = [r for r in data if isinstance(r, dict)]
+    if len(records) != len(data):
+        bad = next(i for i, r in enumerate(data) if not isinstance(r, dict))
+        raise QrsError(f"{path}: item [{bad}] is not a JSON object")
+    stem = path.stem.lower().replace("-", "_")
+    by_name = {"systemrule": "systemrule", "user": "user", "stream": "stream", "app": "app",
+               "app_object": "app_object", "appobject": "app_object", "dataconnection": "dataconnection",
+               "custompropertydefinition": "custompropertydefinition", "virtualproxyconfig": "virtualproxyconfig"}
+    if stem in by_name:
+        return by_name[stem], records
+    return _by_content(records), records
+
+
+def _by_content(records: list[dict]) -> str | None:
+    if not records:
+        return None
+    keys = set().union(*(r.keys() for r in records[:20]))
+    if {"resourceFilter", "rule"} <= keys:
+        return "systemrule"
+    if {"userDirectory", "userId"} <= keys:
+        return "user"
+    if "objectType" in keys:
+        return "app_object"
+    if {"prefix", "anonymousAccessMode"} & keys and "prefix" in keys:
+        return "virtualproxyconfig"
+    if "connectionstring" in {k.lower() for k in keys}:
+        return "dataconnection"
+    if {"choiceValues", "objectTypes"} & keys:
+        return "custompropertydefinition"
+    if "stream" in keys or "publishTime" in keys:
+        return "app"
+    if "name" in keys and "owner" in keys:
+        return "stream"
+    return None
+
+
+def _package_rules(path: Path, data: dict) -> list[dict]:
+    rules = []
+    packages = data.get("localpackagelist")
+    if not isinstance(packages, list):
+        raise QrsError(f"{path}: localpackagelist should be a list of packages")
+    for i, package in enumerate(packages):
+        rule_list = package.get("ruleList") if isinstance(package, dict) else None
+        if not isinstance(rule_list, list):
+            raise QrsError(f"{path}: localpackagelist[{i}].ruleList should be a list of rules")
+        for rule in rule_list:
+            rules.append({**rule, "_package": package.get("packageName", "")})
+    return rules
+
+
+def _table_records(path: Path, data: dict) -> list[dict]:
+    columns = data["columnNames"]
+    if not isinstance(columns, list) or not isinstance(data["rows"], list):
+        raise QrsError(f"{path}: a table response needs columnNames and rows lists")
+    out = []
+    for i, row in enumerate(data["rows"]):
+        if not isinstance(row, list) or len(row) != len(columns):
+            raise QrsError(f"{path}: rows[{i}] has {len(row) if isinstance(row, list) else '?'} cells for "
+                           f"{len(columns)} columns")
+        record: dict = {}
+        for name, value in zip(columns, row):
+            target = record
+            parts = str(name).split(".")
+            for part in parts[:-1]:
+                target = target.setdefault(part, {}) if isinstance(target.get(part, {}), dict) else {}
+            target[parts[-1]] = value
+        out.append(record)
+    return out
