@@ -52,6 +52,12 @@ class Output:
         import html as _html
         return f"<pre>{_html.escape(self.to_text())}</pre>"
 
+    def _repr_html_(self) -> str:  # Jupyter shows command outputs richly in any Python kernel
+        return self.to_html()
+
+    def __str__(self) -> str:
+        return self.to_text()
+
 
 @dataclass
 class Session:

@@ -70,6 +70,17 @@ def run_can(session: Session, args: argparse.Namespace) -> Output:
     return _decide_sentence(session, args.words, verbose=False)
 
 
+@command("expect", "check an answer: expect allow|deny USER ACTION RESOURCE [in hub|qmc] [via PROXY]",
+         scenarios="none", cli=False, examples=("expect allow anonymous read stream:Public via public",))
+@arguments(lambda p: (p.add_argument("outcome", choices=("allow", "deny")), p.add_argument("words", nargs="+")))
+def run_expect(session: Session, args: argparse.Namespace) -> Output:
+    out = _decide_sentence(session, args.words, verbose=False)
+    decision = out.decision
+    if decision.decision != args.outcome:
+        raise CommandError(f"✘ not yet: expected {args.outcome}, got {decision.summary()}")
+    return Output(f"✔ {decision.summary()}\n", data={"passed": True, "decision": decision.to_dict()})
+
+
 @command("why", "the full trace for a request in words (like can, with every rule listed)", scenarios="none",
          cli=False, examples=("why CORP\\bob read app:Draft Ideas",))
 @arguments(lambda p: p.add_argument("words", nargs="+"))

@@ -1,0 +1,1 @@
+"""The qsplay Jupyter kernel (cells are shell commands)."""

@@ -1,0 +1,113 @@
+"""The `qsplay` Jupyter kernel: each cell is shell commands, run through the shared command layer.
+
+A subclass of ipykernel's IPythonKernel, so comms work and ipywidgets display from it; only
+execution, completion, inspection and completeness are replaced.
+"""
+from __future__ import annotations
+
+from ipykernel.ipkernel import IPythonKernel
+
+from .. import __version__
+from ..commands import CommandError, Session, run_line
+from ..commands.completion import completions, describe
+from ..scenario import ScenarioError, demo_path
+from ..shell.app import needs_more
+
+
+class QsplayKernel(IPythonKernel):
+    implementation = "qsplay"
+    implementation_version = __version__
+    banner = "qsplay: Qlik Sense access, step by step. Cells are shell commands; try `help`."
+    language_info = {
+        "name": "qsplay",
+        "mimetype": "text/x-qsplay",
+        "file_extension": ".qsplay",
+        "pygments_lexer": "qsplay",
+        "codemirror_mode": "shell",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.qsplay = Session()
+        self.qsplay.load(demo_path())
+        self.shell.user_ns["qsplay_session"] = self.qsplay  # for widgets made from a cell
+
+    async def do_execute(self, code, silent, store_history=True, user_expressions=None, allow_stdin=False,
+                         **kwargs):
+        self.execution_count += 0 if silent else 1
+        for line in _commands(code):
+            try:
+                output = run_line(self.qsplay, line)
+            except (CommandError, ScenarioError) as exc:
+                return self._error(type(exc).__name__, str(exc), silent)
+            except Exception as exc:  # never let a cell kill the kernel
+                return self._error(type(exc).__name__, f"internal error: {exc}", silent)
+            if not silent:
+                self._show(output)
+        return {"status": "ok", "execution_count": self.execution_count, "payload": [], "user_expressions": {}}
+
+    def _show(self, output) -> None:
+        widget = getattr(output, "widget", None)
+        if widget is not None:
+            from IPython.display import display
+            display(widget)
+            return
+        data = {"text/plain": output.render()}
+        if output.prefer != "json":
+            html = output.to_html()
+            if html.lstrip().startswith("<?xml") or html.lstrip().startswith("<svg"):
+                data["image/svg+xml"] = html
+            else:
+                data["text/html"] = html
+        else:
+            data["application/json"] = output.data
+        self.send_response(self.iopub_socket, "display_data", {"data": data, "metadata": {}})
+
+    def _error(self, name: str, message: str, silent: bool) -> dict:
+        if not silent:
+            self.send_response(self.iopub_socket, "stream", {"name": "stderr", "text": message + "\n"})
+        return {"status": "error", "execution_count": self.execution_count, "ename": name, "evalue": message,
+                "traceback": [message]}
+
+    def do_complete(self, code, cursor_pos):
+        cursor_pos = len(code) if cursor_pos is None else cursor_pos
+        line_start = code.rfind("\n", 0, cursor_pos) + 1
+        items = completions(self.qsplay, code[line_start:cursor_pos])
+        start = cursor_pos + (items[0].start if items else 0)
+        return {"status": "ok", "matches": [c.text for c in items], "cursor_start": start, "cursor_end": cursor_pos,
+                "metadata": {"_jupyter_types_experimental": [
+                    {"text": c.text, "type": c.meta or "text", "start": start, "end": cursor_pos} for c in items]}}
+
+    def do_inspect(self, code, cursor_pos, detail_level=0, omit_sections=()):
+        word = _word_at(code, len(code) if cursor_pos is None else cursor_pos)
+        text = describe(self.qsplay, word) if word else None
+        if not text:
+            return {"status": "ok", "found": False, "data": {}, "metadata": {}}
+        return {"status": "ok", "found": True, "data": {"text/plain": text}, "metadata": {}}
+
+    async def do_is_complete(self, code):
+        last = code.rstrip("\n").split("\n")[-1] if code.strip() else ""
+        if needs_more(last) or needs_more(code):
+            return {"status": "incomplete", "indent": "  "}
+        return {"status": "complete"}
+
+
+def _commands(code: str) -> list[str]:
+    """One command per line; a line ending in and/or/(/\\ or with an open quote continues."""
+    out, pending = [], ""
+    for line in code.splitlines():
+        pending = f"{pending} {line.rstrip().rstrip(chr(92))}".strip() if pending else line.rstrip().rstrip(chr(92))
+        if pending and not needs_more(line if not pending else pending):
+            out.append(pending)
+            pending = ""
+    if pending.strip():
+        out.append(pending)
+    return [c for c in out if c.strip() and not c.strip().startswith("#")]
+
+
+def _word_at(code: str, pos: int) -> str:
+    import re
+    for m in re.finditer(r'"[^"]*"|[\w\\@.:/-]+', code):
+        if m.start() <= pos <= m.end():
+            return m.group(0).strip('"')
+    return ""

@@ -1,0 +1,44 @@
+"""The qsplay Jupyter kernel: the protocol (jupyter_kernel_test), completion inside conditions,
+inspection, and a malformed cell that does not kill it."""
+import unittest
+
+import jupyter_kernel_test
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+
+class QsplayKernelProtocol(jupyter_kernel_test.KernelTests):
+    kernel_name = "qsplay"
+    language_name = "qsplay"
+    file_extension = ".qsplay"
+    code_display_data = [{"code": "can CORP\\bob read stream:Public", "mime": "text/html"}]
+    completion_samples = [{"text": "can CORP\\b", "matches": {"CORP\\bob"}},
+                          {"text": "eval resource.stream.Has", "matches": {'HasPrivilege("'}}]
+    complete_code_samples = ["can CORP\\bob read stream:Public", "users"]
+    incomplete_code_samples = ['eval user.group = "Sales" and', "eval (user.group = \"A\""]
+    code_inspect_sample = "HasPrivilege"
+
+    def run_cell(self, code):
+        self.flush_channels()
+        return self.execute_helper(code=code)
+
+    def test_qsplay_malformed_cell_keeps_the_kernel_alive(self):
+        reply, outputs = self.run_cell("rule add X --filter Stream_* --actions read --condition 'user.group ='")
+        assert reply["content"]["status"] == "error"
+        assert "does not parse" in reply["content"]["evalue"]
+        reply, outputs = self.run_cell("frobnicate !!")
+        assert reply["content"]["status"] == "error" and "unknown command" in reply["content"]["evalue"]
+        reply, outputs = self.run_cell("can anonymous read stream:Public via public")
+        assert reply["content"]["status"] == "ok"
+        html = [o for o in outputs if o["msg_type"] == "display_data"][0]["content"]["data"]["text/html"]
+        assert "verdict allow" in html
+
+    def test_qsplay_graph_is_inline_svg(self):
+        reply, outputs = self.run_cell("graph --rule Stream")
+        data = [o for o in outputs if o["msg_type"] == "display_data"][0]["content"]["data"]
+        assert "<svg" in data["image/svg+xml"] and 'class="node' in data["image/svg+xml"]
+
+    def test_qsplay_cell_with_several_commands_and_a_continued_condition(self):
+        reply, outputs = self.run_cell('users\neval user.IsAnonymous() or\n  user.group = "Sales" for CORP\\bob')
+        texts = [o["content"]["data"]["text/plain"] for o in outputs if o["msg_type"] == "display_data"]
+        assert len(texts) == 2 and texts[1].startswith("TRUE")
