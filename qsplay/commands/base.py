@@ -133,6 +133,14 @@ class Session:
             raise CommandError("no scenario is loaded; use: load FILE")
         return self.site
 
+    def require_windows(self, what: str) -> Site:
+        """Commands built on the security-rule engine (audit, why-not, preview, lint, graph)."""
+        site = self.require_site()
+        if site.platform != "windows":
+            raise CommandError(f"{what} works on Qlik Sense Enterprise on Windows scenarios; for Qlik Cloud "
+                               f"({site.name}) use decide, can, why and check")
+        return site
+
 
 @dataclass
 class Command:

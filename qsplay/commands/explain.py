@@ -42,7 +42,7 @@ def _audit_flags(p: argparse.ArgumentParser) -> None:
                       p.add_argument("--format", "-f", default="table", choices=("table", "csv", "json"))))
 def run_audit(session: Session, args: argparse.Namespace) -> Output:
     from ..explain.audit import audit
-    site = session.require_site()
+    site = session.require_windows("audit")
     try:
         result = audit(site, users=args.user, resources=args.resource, kinds=args.type, context=args.context,
                        include_anonymous=args.anonymous, progress=True)
@@ -71,7 +71,7 @@ class WhyNotOutput(Output):
 def run_why_not(session: Session, args: argparse.Namespace) -> Output:
     from ..explain.why_not import why_not
     from ..scenario.document import save_atomically
-    site = session.require_site()
+    site = session.require_windows("why-not")
     request = request_from_args(session, args)
     result = why_not(site, request)
     out = WhyNotOutput(result)
@@ -175,7 +175,7 @@ def preview_edits(args: argparse.Namespace, site):
 @arguments(_preview_flags)
 def run_preview(session: Session, args: argparse.Namespace) -> Output:
     from ..explain.preview import preview
-    site = session.require_site()
+    site = session.require_windows("preview")
     try:
         chosen = preview_edits(args, site)
         if not chosen:
@@ -215,7 +215,7 @@ class LintOutput(Output):
 def run_lint(session: Session, args: argparse.Namespace) -> Output:
     from ..explain.lint import lint
     from ..scenario import load_scenario
-    site = session.require_site()
+    site = session.require_windows("lint")
     if session.path is not None and session.site is session.original_site:
         try:
             site = load_scenario(session.path, lenient=True)  # keep rules that do not parse, to report them

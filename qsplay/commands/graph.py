@@ -42,7 +42,7 @@ def run_graph(session: Session, args: argparse.Namespace) -> Output:
     from ..engine import make_request
     from ..graph import decision_view, resource_view, rule_view, site_graph, user_view
     from ..graph.render import render, to_dot
-    site = session.require_site()
+    site = session.require_windows("graph")
     try:
         if args.user and args.resource:
             request = make_request(args.resource, args.action, args.user,

@@ -97,6 +97,7 @@ class Decision:
     security: SecurityResult | None
     steps: list[Step] = field(default_factory=list)
     at: Any = None  # when it happened on the simulated clock
+    platform: str = "windows"  # windows | cloud (the phases read differently)
 
     @property
     def allowed(self) -> bool:
@@ -127,13 +128,17 @@ class Decision:
         """One line: what was decided, and by what."""
         req = self.request
         who = self.identity.user.qualified if self.identity and self.identity.user is not None else (req.user or "anonymous")
-        head = f"{who} {req.action} {req.resource} in {req.context}"
+        head = f"{who} {req.action} {req.resource}" + ("" if self.platform == "cloud" else f" in {req.context}")
         if self.allowed:
             rules = ", ".join(self.security.granting_rules) if self.security else ""
             via = f" as {self.access_type}" if self.access_type else ""
+            if self.platform == "cloud":
+                head = f"{who} {req.action} {req.resource}"
             return f"ALLOW  {head}{via} (granted by {rules})"
         if self.denied_by == "authentication":
             return f"DENY   {head}: refused at authentication: {self.identity.message if self.identity else ''}"
         if self.denied_by == "license":
             return f"DENY   {head}: no access type: {self.license.message if self.license else ''}"
+        if self.platform == "cloud":
+            return f"DENY   {head}: no space role or permission allows {req.action}"
         return f"DENY   {head}: no security rule grants {req.action}"

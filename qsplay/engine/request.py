@@ -7,6 +7,8 @@ from datetime import datetime
 from ..rules.actions import REQUEST_CONTEXTS, normalize_action
 
 ANONYMOUS = "anonymous"
+# actions other platforms add (Qlik Cloud: open, copy_link, toggle_anonymous_access, ...)
+PLATFORM_ACTIONS: set[str] = set()
 
 
 @dataclass
@@ -48,6 +50,8 @@ def make_request(resource: str, action: str = "read", user: str | None = None, p
                  session: str | None = None) -> Request:
     """Build a request, normalising and validating its parts (ValueError on bad input)."""
     norm = normalize_action(action or "")
+    if norm is None and (action or "").lower() in PLATFORM_ACTIONS:
+        norm = action.lower()
     if norm is None:
         raise ValueError(f"unknown action {action!r}")
     ctx = (context or "hub").lower()

@@ -20,7 +20,7 @@ NAMESPACE = uuid.UUID("5b0d0a57-6c0e-4c53-9a4c-51c2f1a3b7e1")
 KIND_TO_TYPE = {
     "stream": "Stream", "app": "App", "object": "App.Object", "data_connection": "DataConnection",
     "extension": "Extension", "content_library": "ContentLibrary", "reload_task": "ReloadTask",
-    "user": "User",
+    "user": "User", "space": "Space",
 }
 TYPE_TO_KIND = {v: k for k, v in KIND_TO_TYPE.items()}
 

@@ -13,7 +13,7 @@ from .entities import (KIND_TO_TYPE, App, AppObject, Check, CustomPropertyDefini
 
 DEFAULT_NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 RESOURCE_KINDS = ("stream", "app", "object", "data_connection", "extension", "content_library",
-                  "reload_task", "user")
+                  "reload_task", "user", "space")  # space: Qlik Cloud
 
 
 class LookupError_(LookupError):

@@ -35,12 +35,15 @@ def render_decision_html(decision: Decision) -> str:
     by_phase: dict[str, list] = {}
     for step in decision.steps:
         by_phase.setdefault(step.phase, []).append(step)
-    for phase, title in TITLES.items():
+    titles = TITLES if decision.platform != "cloud" else {
+        "authentication": "1. Identity — a tenant user, or anonymous with the app's access code",
+        "license": "2. Entitlement", "security": "3. Space role and tenant permissions"}
+    for phase, title in titles.items():
         parts.append(f"<h4>{escape(title)}</h4>")
         if phase not in by_phase:
             parts.append('<ul><li class="skip">not reached: an earlier phase refused</li></ul>')
             continue
-        if phase == "security" and decision.security is not None:
+        if phase == "security" and decision.security is not None and decision.platform != "cloud":
             parts.append(render_security_html(decision.security))
             continue
         parts.append("<ul>")

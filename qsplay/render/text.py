@@ -6,6 +6,8 @@ from ..engine.decision import Decision, SecurityResult
 MARK = {"pass": "+", "fail": "x", "skip": "-", "note": "!", "info": " "}
 PHASE_TITLES = {"authentication": "1. Authentication (virtual proxy)", "license": "2. Licence (access type)",
                 "security": "3. Security rules"}
+CLOUD_TITLES = {"authentication": "1. Identity (tenant user, or anonymous with an access code)",
+                "license": "2. Entitlement", "security": "3. Space role and tenant permissions"}
 
 
 def render_decision(decision: Decision, verbose: bool = False) -> str:
@@ -15,7 +17,8 @@ def render_decision(decision: Decision, verbose: bool = False) -> str:
     by_phase: dict[str, list] = {}
     for step in decision.steps:
         by_phase.setdefault(step.phase, []).append(step)
-    for phase, title in PHASE_TITLES.items():
+    titles = CLOUD_TITLES if decision.platform == "cloud" else PHASE_TITLES
+    for phase, title in titles.items():
         if phase not in by_phase:
             if phase == "security" and decision.denied_by in ("authentication", "license"):
                 lines.append(f"{title}: not reached")
@@ -23,7 +26,7 @@ def render_decision(decision: Decision, verbose: bool = False) -> str:
                 lines.append(f"{title}: not reached")
             continue
         lines.append(title)
-        if phase == "security" and decision.security is not None:
+        if phase == "security" and decision.security is not None and decision.platform != "cloud":
             lines.extend(render_security(decision.security, verbose, indent="   "))
             continue
         for step in by_phase[phase]:

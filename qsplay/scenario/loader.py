@@ -56,8 +56,11 @@ REQUEST_KEYS = ("proxy", "user", "resource", "action", "context", "at", "environ
 ACCESS_VALUES = ("professional", "analyzer", "user_access")
 
 # Other platforms (e.g. `platform: cloud`) register loaders for their own top-level sections:
-# name -> function(reader, value, site) that fills site.extra.
+# name -> function(reader, value, site) that fills site.extra; a name starting with "_" always runs
+# (with value None), after the common sections, and may read reader.document.
 SECTION_LOADERS: dict[str, Callable[["Reader", Any, Site], None]] = {}
+# ... and extra keys they read in common sections themselves (e.g. apps[].space): section -> keys
+EXTRA_ENTRY_KEYS: dict[str, tuple[str, ...]] = {}
 PLATFORMS = ("windows", "cloud")
 
 
@@ -284,7 +287,9 @@ class Reader:
         if platform not in (None, "windows") and str(platform) in PLATFORMS:
             import importlib
             importlib.import_module(f"qsplay.{platform}")  # a platform registers its own sections
-        if not self.mapping(data, "", TOP_KEYS + tuple(SECTION_LOADERS), "a scenario"):
+        self.document = data
+        if not self.mapping(data, "", TOP_KEYS + tuple(k for k in SECTION_LOADERS if not k.startswith("_")),
+                            "a scenario"):
             return site
         version = data.get("qsplay", 1)
         if version not in (1, "1"):
@@ -314,8 +319,8 @@ class Reader:
         self.read_license_rules(data, site)
         self.read_security_rules(data, site)
         for name, loader in SECTION_LOADERS.items():
-            if name in data:
-                loader(self, data[name], site)
+            if name in data or name.startswith("_"):
+                loader(self, data.get(name), site)
         self.read_checks(data, site)
         return site
 
@@ -404,7 +409,8 @@ class Reader:
             kind = SECTION_KIND[section]
             for i, item in enumerate(self.seq(data, section, section)):
                 p = f"{section}[{i}]"
-                if not self.mapping(item, p, SECTION_KEYS[section], f"an entry of {section}"):
+                allowed = SECTION_KEYS[section] + (EXTRA_ENTRY_KEYS.get(section, ()) if site.platform != "windows" else ())
+                if not self.mapping(item, p, allowed, f"an entry of {section}"):
                     continue
                 name = self.text(item, "name", p, required=True) or ""
                 rid = self.text(item, "id", p, default=None)
