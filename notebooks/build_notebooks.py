@@ -174,24 +174,36 @@ expect allow anonymous read stream:Public in qmc via public'''),
     ]),
     "05-qlik-cloud-anonymous.ipynb": (PYTHON_KERNEL, [
         md("""
-# 5. Qlik Cloud: anonymous access (preview)
+# 5. Qlik Cloud: anonymous access
 
 In Qlik Cloud, anonymous access is switched on **per app**, in a **managed space**, by a user whose
-role allows *Public link creation* (not allowed by default — not even for tenant admins) and who is
-Owner or *Can manage* in the space. The app link and the embed code carry an **access code**; it
-does not expire, and resetting it invalidates old links and embed codes. Each anonymous session
-lasts 15 minutes; a refresh starts a new one. (Qlik help: *Sharing app content with anonymous
-access*.)
-
-qsplay's Cloud model (`platform: cloud`) is not in this release yet (issue 8); this notebook will
-run its scenarios when it lands. Until then, here is the workflow as a checklist.
+tenant role allows *Public link creation* (not allowed by default — not even for tenant admins) and
+who is Owner or *Can manage* in the space. The app link and the embed code carry an **access code**
+(`eac`); it does not expire, and resetting it invalidates old links and embed codes. Each anonymous
+session lasts 15 minutes; a refresh starts a new one. (Qlik help: *Sharing app content with
+anonymous access*.) The same three phases apply: identity, entitlement, permission.
 """),
         code("""
-workflow = ["build the app", "publish it to a managed space", "turn on anonymous access (Owner or Can manage, "
-            "with Public link creation allowed)", "share the app link or the embed code", "reset the access "
-            "code to revoke old links"]
-for i, step in enumerate(workflow, 1):
-    print(i, step)
+import qsplay
+cloud = qsplay.Site("scenarios/cloud-anonymous-sharing.yaml")
+cloud.decide("ACME\\\\olga", "app:Market data", "toggle_anonymous_access")
+"""),
+        md("A tenant admin without a space role cannot even open the app:"),
+        code('print(cloud.decide("ACME\\\\tim", "app:Market data", "open"))'),
+        md("A visitor with the link's current code gets in; the old, reset code does not:"),
+        code("""
+print(cloud.decide("anonymous:a", "app:Market data", "open", environment={"eac": "K7QX2"}).summary())
+print(cloud.decide("anonymous:b", "app:Market data", "open", environment={"eac": "A1B2C"}).summary())
+"""),
+        md("""
+## Exercise
+Who may copy the **embed code**? Name a user for whom it is allowed and one for whom it is not.
+"""),
+        code("""
+allowed_user, refused_user = "ACME\\\\olga", "ACME\\\\vic"   # your answer here
+ok = (cloud.decide(allowed_user, "app:Market data", "copy_embed_code").allowed
+      and not cloud.decide(refused_user, "app:Market data", "copy_embed_code").allowed)
+print("✔ correct" if ok else "✘ not yet: Owner or Can manage, with Public link creation allowed")
 """),
     ]),
     "06-audit-and-fix.ipynb": (PYTHON_KERNEL, [
