@@ -63,22 +63,28 @@ class Entity:
         return {}
 
     def get(self, name: str) -> list | None:
-        low = name.lower()
-        if low.startswith("@"):
-            wanted = low[1:]
-            for k, v in self.properties.items():
-                if k.lower() == wanted:
-                    return list(v)
+        """The values of a property (lower-case lookup), [] when it has none, None when this kind of
+        object has no such property. Built once: entities do not change after loading (what-if edits
+        build a new site)."""
+        table = self.__dict__.get("_table")
+        if table is None:
+            table = self._build_table()
+        got = table.get(name.lower())
+        if got is None and name.startswith("@"):
             return []
-        common = {
-            "id": [self.id], "name": [self.name], "resourcetype": [self.kind],
-            "resourcefilter": [f"{self.kind}_{self.id}"],
-            "owner": [self.owner] if self.owner is not None else [],
-            "description": [self.description] if self.description else [],
-        }
-        if low in common:
-            return common[low]
-        return self._props().get(low)
+        return got
+
+    def _build_table(self) -> dict:
+        table = {"id": [self.id], "name": [self.name], "resourcetype": [self.kind],
+                 "resourcefilter": [f"{self.kind}_{self.id}"],
+                 "owner": [self.owner] if self.owner is not None else [],
+                 "description": [self.description] if self.description else []}
+        for k, v in self._props().items():
+            table.setdefault(k, v)
+        for k, v in self.properties.items():
+            table.setdefault("@" + k.lower(), list(v))
+        self.__dict__["_table"] = table
+        return table
 
     def __repr__(self) -> str:
         return f"<{self.kind} {self.name!r}>"
