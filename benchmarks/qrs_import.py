@@ -49,7 +49,7 @@ def main() -> int:
         t1 = time.perf_counter()
         write_scenario(doc, Path(tmp) / "site.yaml")
         t2 = time.perf_counter()
-        site = load_scenario(Path(tmp) / "site.yaml")
+        load_scenario(Path(tmp) / "site.yaml")
         t3 = time.perf_counter()
     total = sum(size.values())
     print(json.dumps({"quick": quick, "site": size, "seconds": {"read_and_map": round(t1 - t0, 2),

@@ -1,7 +1,6 @@
 """The fast evaluator gives exactly the reference evaluator's answers (the oracle), on the demo
 site and on 1,000 random sites drawn from the condition grammar."""
 import random
-import time
 
 from qsplay.explain.audit import audit
 from qsplay.fast import FastSecurity, fast_evaluator

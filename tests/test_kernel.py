@@ -1,10 +1,7 @@
 """The qsplay Jupyter kernel: the protocol (jupyter_kernel_test), completion inside conditions,
 inspection, and a malformed cell that does not kill it."""
-import unittest
 
 import jupyter_kernel_test
-import pytest
-from jupyter_client.manager import start_new_kernel
 
 
 class QsplayKernelProtocol(jupyter_kernel_test.KernelTests):

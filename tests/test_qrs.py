@@ -12,7 +12,7 @@ import pytest
 
 from qsplay.cli import main
 from qsplay.engine import engine_for, make_request
-from qsplay.qrs import QrsError, import_folder, write_scenario
+from qsplay.qrs import import_folder, write_scenario
 from qsplay.scenario import load_scenario
 
 from .conftest import ROOT

@@ -5,6 +5,7 @@ dedicated stream through the "Only in hub" rule; an inactive account is refused 
 account is inactive...").
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,11 @@ def test_tab_completes_in_the_running_shell():
     assert "CORP\\carol" in text and "Your account is inactive" in text
 
 
+def _shell_running(marker: str) -> bool:
+    """Whether the shell process (started on a uniquely named scenario file) is still alive."""
+    return subprocess.run(["pgrep", "-f", re.escape(marker) + "$"], capture_output=True).returncode == 0
+
+
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
 def test_in_a_real_terminal_under_tmux(tmp_path):
     server = f"qsplay-test-{uuid.uuid4().hex[:8]}"
@@ -171,7 +177,9 @@ def test_in_a_real_terminal_under_tmux(tmp_path):
             time.sleep(0.1)
         return False
 
-    tmux("new-session", "-d", "-x", "200", "-y", "50", "-c", str(ROOT), " ".join(qsplay) + "; sleep 30")
+    scenario = tmp_path / f"demo-{server}.yaml"
+    shutil.copy(ROOT / "scenarios" / "anonymous-hub.yaml", scenario)
+    tmux("new-session", "-d", "-x", "200", "-y", "50", "-c", str(ROOT), " ".join(qsplay) + f" {scenario}; sleep 30")
     try:
         assert wait_for("qsplay>"), screen()
         tmux("send-keys", "-l", "can anonymous read stream:Public via public")
@@ -183,12 +191,13 @@ def test_in_a_real_terminal_under_tmux(tmp_path):
         tmux("send-keys", "-l", "can CORP\\bob read stream:Public")
         tmux("send-keys", "Enter")
         assert wait_for("ALLOW  CORP\\bob read stream:Public"), screen()
+        assert _shell_running(scenario.name)
         tmux("send-keys", "C-d")
-        # the shell ends; the pane's `sleep` keeps the window so we can see it left cleanly
+        # the shell ends (the pane's `sleep` keeps the window): its process is gone, with no traceback
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and "qsplay>" in screen().splitlines()[-1:][0] if screen().splitlines() else False:
+        while time.monotonic() < deadline and _shell_running(scenario.name):
             time.sleep(0.1)
-        ps = subprocess.run(["pgrep", "-f", "qsplay$"], capture_output=True, text=True)
+        assert not _shell_running(scenario.name)
         assert "Traceback" not in screen()
     finally:
         tmux("kill-server")

@@ -90,8 +90,8 @@ class CloudEngine:
             step(f"The access code {code!r} is not this app's.", "fail")
             return Identity(None, False, "refused", None, "Wrong access code.")
         user = anonymous_user(self.site, request.visitor_name)
-        step(f"The visitor's link carries the app's current access code (it does not expire): they are an "
-             f"anonymous user, not a member of the tenant.", "pass")
+        step("The visitor's link carries the app's current access code (it does not expire): they are an "
+             "anonymous user, not a member of the tenant.", "pass")
         return Identity(user, True, "anonymous")
 
     # -- 2. entitlement ----------------------------------------------------------------------------

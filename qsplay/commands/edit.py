@@ -12,8 +12,8 @@ from pathlib import Path
 from ..model import UnknownReference
 from ..rules import ConditionError, parse
 from ..rules.actions import CONTEXTS, normalize_action
-from ..scenario.document import (dump, entry, find_named, find_user, flow_list, rule_entry, save_atomically,
-                                 section, set_value)
+from ..explain import edits as E
+from ..scenario.document import dump, entry, find_user, flow_list, save_atomically, set_value
 from .base import CommandError, Output, Session, arguments, command
 
 
@@ -86,20 +86,16 @@ def run_rule(session: Session, args: argparse.Namespace) -> Output:
             values["context"] = args.context
         if args.description:
             values["description"] = args.description
-        session.edit(f"rule add {name}", lambda doc: section(doc, "security_rules").append(entry(values)))
+        _apply(session, E.add_rule(values))
         return Output(f"added rule {name!r}\n")
     if args.verb == "delete":
         if existing.preinstalled:
             raise CommandError(f"{name!r} is preinstalled; Qlik recommends disabling it instead: rule disable {name}")
 
-        def delete(doc):
-            seq = section(doc, "security_rules")
-            seq.remove(find_named(doc, "security_rules", name))
-        session.edit(f"rule delete {name}", delete)
+        _apply(session, E.delete_rule(name))
         return Output(f"deleted rule {name!r}\n")
     if args.verb in ("disable", "enable"):
-        session.edit(f"rule {args.verb} {name}",
-                     lambda doc: set_value(rule_entry(doc, name), "disabled", args.verb == "disable"))
+        _apply(session, E.disable_rule(name) if args.verb == "disable" else E.enable_rule(name))
         return Output(f"rule {name!r} is now {args.verb}d\n")
     changes = {}
     if args.filter:
@@ -116,11 +112,7 @@ def run_rule(session: Session, args: argparse.Namespace) -> Output:
     if not changes:
         raise CommandError("rule set NAME needs at least one of --filter --actions --condition --context --description")
 
-    def update(doc):
-        item = rule_entry(doc, name)
-        for k, v in changes.items():
-            set_value(item, k, v)
-    session.edit(f"rule set {name}", update)
+    _apply(session, E.set_rule(name, **changes))
     return Output(f"changed {', '.join(changes)} of rule {name!r}\n")
 
 
@@ -192,15 +184,7 @@ def run_publish(session: Session, args: argparse.Namespace) -> Output:
     if stream is None and not args.unpublish:
         raise CommandError("publish APP STREAM, or publish APP --unpublish")
 
-    def change(doc):
-        item = find_named(doc, "apps", app.name)
-        if item is None:
-            raise CommandError(f"{app.ref} is not defined in the file")
-        if args.unpublish:
-            item.pop("stream", None)
-        else:
-            item["stream"] = stream.name
-    session.edit(f"publish {app.name}", change)
+    _apply(session, E.publish_to_stream(app.name, None if args.unpublish else stream.name))
     return Output(f"{app.ref} is now {'unpublished' if args.unpublish else 'published to ' + stream.name}\n")
 
 
@@ -216,17 +200,18 @@ def run_proxy(session: Session, args: argparse.Namespace) -> Output:
     except UnknownReference as exc:
         raise CommandError(str(exc))
 
-    def change(doc):
-        item = find_named(doc, "virtual_proxies", prefix, key="prefix")
-        if item is None:
-            item = entry({"prefix": prefix})
-            section(doc, "virtual_proxies").append(item)
-        if args.anonymous:
-            item["anonymous"] = args.anonymous
-        if args.timeout:
-            item["session_timeout_minutes"] = args.timeout
-    session.edit(f"proxy {prefix}", change)
+    changes = {k: v for k, v in (("anonymous", args.anonymous), ("session_timeout_minutes", args.timeout)) if v}
+    if not changes:
+        raise CommandError("proxy PREFIX needs --anonymous and/or --timeout")
+    _apply(session, E.set_proxy(prefix, **changes))
     return Output(f"changed virtual proxy {prefix!r}\n")
+
+
+def _apply(session: Session, edit) -> None:
+    try:
+        session.edit(edit.text, edit.apply)
+    except ValueError as exc:
+        raise CommandError(str(exc))
 
 
 @command("undo", "take back the last what-if edit", scenarios="none", cli=False)

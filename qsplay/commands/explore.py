@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .base import CommandError, Output, Session, arguments, command
+from .base import CommandError, Output, Session, command
 
 
 def _widget_output(session: Session, make) -> Output:

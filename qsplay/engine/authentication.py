@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from ..model import ANONYMOUS_LABELS, Site, UnknownReference, User, VirtualProxy
+from ..model import ANONYMOUS_LABELS, Site, UnknownReference, User
 from .decision import Identity, Step
 from .request import Request
 

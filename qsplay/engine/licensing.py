@@ -130,7 +130,7 @@ class Licensing:
 
     def _choose(self, identity, request, state, steps, tried):
         """The first access type that applies, as (type, rule, commit) — commit makes it so."""
-        site, lic, user, now = self.site, self.site.license, identity.user, state.now
+        lic, user, now = self.site.license, identity.user, state.now
         held = state.allocations.get(user.key)
         parked = state.quarantine.get(user.key)
         parked = parked if parked is not None and parked.until > now else None

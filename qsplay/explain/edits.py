@@ -33,22 +33,21 @@ def _user_item(doc, user: str):
     return item
 
 
-def add_group(user: str, group: str) -> Edit:
+def _add_to_list(user: str, key: str, value: str, kind: str, text: str) -> Edit:
     def apply(doc):
         item = _user_item(doc, user)
-        groups = list(item.get("groups") or [])
-        if group not in groups:
-            set_value(item, "groups", groups + [group])
-    return Edit("add_group", f"add {user} to group {group}", apply)
+        values = list(item.get(key) or [])
+        if value not in values:
+            set_value(item, key, values + [value])
+    return Edit(kind, text, apply)
+
+
+def add_group(user: str, group: str) -> Edit:
+    return _add_to_list(user, "groups", group, "add_group", f"add {user} to group {group}")
 
 
 def add_role(user: str, role: str) -> Edit:
-    def apply(doc):
-        item = _user_item(doc, user)
-        roles = list(item.get("roles") or [])
-        if role not in roles:
-            set_value(item, "roles", roles + [role])
-    return Edit("add_role", f"give {user} the role {role}", apply)
+    return _add_to_list(user, "roles", role, "add_role", f"give {user} the role {role}")
 
 
 def set_property(user: str, name: str, value: str) -> Edit:
@@ -122,13 +121,19 @@ def add_rule(values: dict) -> Edit:
                 lambda doc: section(doc, "security_rules").append(entry(values)))
 
 
-def publish_to_stream(app: str, stream: str) -> Edit:
+def publish_to_stream(app: str, stream: str | None) -> Edit:
+    """Publish an app to a stream (None: take it back to its owner's work area)."""
     def apply(doc):
         item = find_named(doc, "apps", app)
         if item is None:
             raise ValueError(f"app {app} is not defined in the file")
-        item["stream"] = stream
-    return Edit("publish_to_stream", f"publish the app \"{app}\" to the stream \"{stream}\"", apply)
+        if stream is None:
+            item.pop("stream", None)
+        else:
+            item["stream"] = stream
+    text = (f"publish the app \"{app}\" to the stream \"{stream}\"" if stream
+            else f"unpublish the app \"{app}\"")
+    return Edit("publish_to_stream", text, apply)
 
 
 def publish_object(app: str, name: str) -> Edit:
@@ -150,13 +155,20 @@ def add_license_rule(name: str, rule_type: str, condition: str) -> Edit:
                     entry({"name": name, "type": rule_type, "condition": condition})))
 
 
-def change_proxy_anonymous(prefix: str, mode: str) -> Edit:
+def set_proxy(prefix: str, **changes) -> Edit:
     def apply(doc):
         item = find_named(doc, "virtual_proxies", prefix, key="prefix")
         if item is None:
             item = entry({"prefix": prefix})
             section(doc, "virtual_proxies").append(item)
-        item["anonymous"] = mode
+        for key, value in changes.items():
+            item[key] = value
+    described = ", ".join(f"{k} = {v}" for k, v in changes.items())
+    return Edit("set_proxy", f"change the virtual proxy {prefix!r}: {described}", apply)
+
+
+def change_proxy_anonymous(prefix: str, mode: str) -> Edit:
+    apply = set_proxy(prefix, anonymous=mode).apply
     label = {"allow": "Allow anonymous user", "always": "Always anonymous user"}.get(mode, mode)
     where = f"/{prefix}" if prefix else "the central proxy"
     return Edit("change_proxy_anonymous", f"set the anonymous access mode of {where} to \"{label}\"", apply)

@@ -12,7 +12,7 @@ from ..engine.authentication import anonymous_user
 from ..engine.security import SecurityEngine
 from ..model import SecurityRule, Site
 from ..rules import EvalContext, EvaluationFailure, Environment, evaluate
-from ..rules.ast import Call, Compare, Path, walk
+from ..rules.ast import Compare, Path, walk
 from ..semantics import Semantics
 
 SEVERITY = {"parse-error": "error", "anonymous-write": "error", "wildcard-empty-condition": "warning",

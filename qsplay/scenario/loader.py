@@ -16,8 +16,8 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from .. import defaults
 from ..engine.request import ANONYMOUS, make_request
-from ..model import (LICENSE_TYPES, RESOURCE_CLASSES, App, AppObject, Check, CustomPropertyDefinition,
-                     DataConnection, License, LicenseRule, ReloadTask, SecurityRule, Site, Stream,
+from ..model import (LICENSE_TYPES, RESOURCE_CLASSES, Check, CustomPropertyDefinition,
+                     License, LicenseRule, SecurityRule, Site, Stream,
                      UnknownReference, User, UserDirectory, VirtualProxy, parse_duration, parse_time, stable_id)
 from ..rules import ConditionError, FilterError, parse, parse_filter
 from ..rules.actions import ACTIONS, CONTEXTS, actions_from_mask, ALL_ACTIONS_MASK, normalize_action
@@ -304,7 +304,7 @@ class Reader:
             try:
                 site.now = parse_time(data["now"])
             except ValueError:
-                self.at_value(data, "now", "now", f"now should be a date and time like 2026-11-02T09:00:00Z")
+                self.at_value(data, "now", "now", "now should be a date and time like 2026-11-02T09:00:00Z")
         self.read_semantics(data, site)
         self.read_license(data, site)
         for i, item in enumerate(self.seq(data, "user_directories", "user_directories")):
