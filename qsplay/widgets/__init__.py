@@ -39,8 +39,9 @@ class DecisionExplorer(W.VBox):
         self.show_graph = show_graph
         for control in (self.proxy, self.user, self.resource, self.action, self.context):
             control.observe(lambda change: self.refresh(), names="value")
+        # `verdict` holds the one-line summary for code that reads it; the trace shows it too
         super().__init__([W.HBox([self.proxy, self.user]), W.HBox([self.resource, self.action]), self.context,
-                          self.verdict, self.trace] + ([self.graph] if show_graph else []))
+                          self.trace] + ([self.graph] if show_graph else []))
         self.refresh()
 
     def refresh(self) -> None:
