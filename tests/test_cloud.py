@@ -87,3 +87,28 @@ def test_front_ends_need_no_special_casing(capsys):
                  "--env", "eac=K7QX2", "--expect", "allow"]) == 0
     out = capsys.readouterr().out
     assert "granted by anonymous access" in out
+
+
+def test_cloud_audit_lists_space_permissions(site):
+    from qsplay.explain.audit import audit
+    result = audit(site, include_anonymous=True)
+    vic = result.cell("ACME\\vic", "app:Market data")
+    assert vic.actions == ["copy_link", "open"] or set(vic.actions) == {"copy_link", "open"}
+    assert "space role Can view in Public data (managed)" in vic.rules
+    anonymous = [c for c in result.cells if c.user.startswith("NONE\\") and c.resource == "app:Market data"][0]
+    assert set(anonymous.actions) == {"open", "select", "download"}
+    assert result.cell("ACME\\tim", "app:Market data") is None  # TenantAdmin alone: nothing
+
+
+def test_cloud_why_not_suggestions_are_checked(site):
+    from qsplay.explain import edits as E
+    from qsplay.explain.why_not import decide_fresh, why_not
+    for user, action, kind in [("ACME\\tim", "open", "add_space_role"),
+                               ("ACME\\mo", "reset_access_code", "allow_public_link_creation")]:
+        request = make_request("app:Market data", action, user)
+        first = why_not(site, request).suggestions[0]
+        assert first.kind == kind and first.grants
+        assert decide_fresh(E.apply_edits(site, first.edits), request).allowed
+    # the least role the table needs comes first: Has restricted view opens apps
+    first = why_not(site, make_request("app:Market data", "open", "ACME\\tim")).suggestions[0]
+    assert "Has restricted view" in first.change

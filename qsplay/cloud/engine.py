@@ -22,6 +22,11 @@ from .permissions import (ANON_CAPS, ANONYMOUS, ANONYMOUS_ACTIONS, NEEDS_PUBLIC_
                           ROLE_LABELS, TABLE)
 
 ANONYMOUS_SESSION = timedelta(minutes=15)
+AUDIT_ACTIONS = {
+    "App": ("open", "publish", "share_app", "delete_app", "edit_app_attributes", "toggle_anonymous_access",
+            "reset_access_code", "copy_link", "copy_embed_code"),
+    "Space": ("see_space", "manage_members", "delete_space", "manage_folders", "create_app"),
+}
 NO_SUBSCRIPTION = "Anonymous access is only available with a Qlik Anonymous Access subscription"
 
 
@@ -56,6 +61,25 @@ class CloudEngine:
         return Decision(platform="cloud", request=request, decision="allow" if security.allowed else "deny",
                         denied_by=None if security.allowed else "security", identity=identity, license=license,
                         security=security, steps=steps, at=state.now)
+
+    def granted(self, user, resource, context: str = "hub") -> dict[str, list[str]]:
+        """action -> the space roles (or anonymous access) allowing it: one audit cell, permission phase only
+        (like the QMC's security audit, entitlements are not part of it)."""
+        from ..engine.request import Request
+        app = resource if resource.kind == "App" else None
+        info = self.cloud.apps.get(app.id) if app is not None else None
+        space = resource if isinstance(resource, Space) else (info.space if info else None)
+        if getattr(user, "is_anonymous", False):
+            if info is None or not info.anonymous_access:
+                return {}
+            return {a: ["anonymous access"] for a in sorted(ANONYMOUS_ACTIONS - {"read"})}
+        identity = Identity(user, False, "user")
+        out = {}
+        for action in AUDIT_ACTIONS["Space" if isinstance(resource, Space) else resource.kind]:
+            result = self._permission(identity, Request(resource.ref, action), resource, app, info, space, [])
+            if result.allowed:
+                out[action] = list(result.granting_rules)
+        return out
 
     # -- 1. identity -------------------------------------------------------------------------------
     def _identity(self, request: Request, app, info, steps) -> Identity:

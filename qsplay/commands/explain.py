@@ -42,7 +42,7 @@ def _audit_flags(p: argparse.ArgumentParser) -> None:
                       p.add_argument("--format", "-f", default="table", choices=("table", "csv", "json"))))
 def run_audit(session: Session, args: argparse.Namespace) -> Output:
     from ..explain.audit import audit
-    site = session.require_windows("audit")
+    site = session.require_site()
     try:
         result = audit(site, users=args.user, resources=args.resource, kinds=args.type, context=args.context,
                        include_anonymous=args.anonymous, progress=True)
@@ -71,7 +71,7 @@ class WhyNotOutput(Output):
 def run_why_not(session: Session, args: argparse.Namespace) -> Output:
     from ..explain.why_not import why_not
     from ..scenario.document import save_atomically
-    site = session.require_windows("why-not")
+    site = session.require_site()
     request = request_from_args(session, args)
     result = why_not(site, request)
     out = WhyNotOutput(result)

@@ -88,7 +88,13 @@ def audit(site: Site, users: Iterable[str] | None = None, resources: Iterable[st
           kinds: Iterable[str] | None = None, context: str = "hub", include_anonymous: bool = False,
           evaluator=None, progress: bool = False) -> Audit:
     subjects = audit_subjects(site, users, include_anonymous)
+    if site.platform == "cloud" and not kinds and not resources:
+        kinds = ["app", "space"]
     targets = [site.find_resource(r) for r in resources] if resources else site.all_resources(kinds)
+    if evaluator is None and site.platform == "cloud":  # space roles and tenant permissions
+        from ..engine import engine_for
+        evaluator = engine_for(site).granted
+        kinds = kinds or ["app", "space"]
     if evaluator is None:  # the fast path; the reference evaluator stays the oracle (tests/test_fast.py)
         from ..fast import fast_evaluator
         evaluator = fast_evaluator(site)
@@ -130,18 +136,30 @@ def render_table(result: Audit) -> str:
     resources = [r for r in result.resources if any(c.resource == r for c in result.cells)]
     if not users:
         return f"no access granted in the {result.context} to the selected users and resources\n"
-    lookup = {(c.user, c.resource): c.letters for c in result.cells}
+    from ..rules.actions import ACTION_LETTERS
+    lookup = {(c.user, c.resource): c.letters if all(a in ACTION_LETTERS for a in c.actions)
+              else _short_actions(c.actions) for c in result.cells}
     short = {u: "anonymous" if u.startswith("NONE\\anonymous") else u if len(u) <= 18 else u[:8] + "…" + u[-8:]
              for u in users}
     rw = max(len(r) for r in resources)
-    widths = [max(len(short[u]), 4) for u in users]
-    lines = [f"audit, context {result.context} (letters: C create, R read, U update, D delete, E export, "
-             f"A export data, T duplicate, M offline, P publish, O change owner, V approve)", ""]
+    widths = [max([len(short[u]), 4] + [len(lookup.get((u, r)) or "") for r in resources]) for u in users]
+    cloud = any(not c.letters or len(c.letters) < len(c.actions) for c in result.cells)
+    legend = ("Qlik Cloud actions, abbreviated by initials: o open, p publish, sa share app, cl copy link, "
+              "cec copy embed code, taa toggle anonymous access, rac reset access code, ss see space, "
+              "mm manage members, ..." if cloud else
+              "letters: C create, R read, U update, D delete, E export, A export data, T duplicate, M offline, "
+              "P publish, O change owner, V approve")
+    lines = [f"audit, context {result.context} ({legend})", ""]
     lines.append(" " * rw + "  " + "  ".join(short[u].ljust(w) for u, w in zip(users, widths)))
     for r in resources:
         lines.append(r.ljust(rw) + "  " + "  ".join((lookup.get((u, r)) or "-").ljust(w)
                                                       for u, w in zip(users, widths)).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def _short_actions(actions: list[str]) -> str:
+    """Actions without a QMC audit letter (Qlik Cloud's), abbreviated: copy_link -> cl."""
+    return ",".join("".join(w[0] for w in a.split("_")) for a in actions)
 
 
 def render_csv(result: Audit) -> str:

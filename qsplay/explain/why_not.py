@@ -22,7 +22,8 @@ from .audit import audit
 from .preview import diff_audits
 
 PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, None: 3}
-KIND_ORDER = ["enable_rule", "add_group", "set_property", "add_role", "rule_add_action", "rule_add_context",
+KIND_ORDER = ["add_space_role", "allow_public_link_creation", "turn_on_anonymous_access",
+              "enable_rule", "add_group", "set_property", "add_role", "rule_add_action", "rule_add_context",
               "publish_to_stream", "publish_object", "activate_user", "allocate_access", "add_license_rule",
               "change_proxy_anonymous", "add_rule"]
 MAX_DEPTH = 3
@@ -126,6 +127,9 @@ def why_not(site: Site, request: Request, compute_gains: bool = True) -> WhyNot:
 
 
 def candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
+    if site.platform == "cloud":
+        from ..cloud.why_not import candidates as cloud_candidates
+        return cloud_candidates(site, decision)
     req = decision.request
     if decision.denied_by == "authentication":
         return _authentication_candidates(site, decision)
