@@ -112,3 +112,21 @@ def test_cloud_why_not_suggestions_are_checked(site):
     # the least role the table needs comes first: Has restricted view opens apps
     first = why_not(site, make_request("app:Market data", "open", "ACME\\tim")).suggestions[0]
     assert "Has restricted view" in first.change
+
+
+def test_cloud_graph_and_lint(tmp_path, capsys):
+    from qsplay.cli import main
+    from qsplay.cloud.graph import cloud_graph
+    from qsplay.cloud.lint import lint
+    g = cloud_graph(load_scenario(CLOUD))
+    assert g.edges["rule:space role Can view in Public data (managed)", "app:Market data"]["actions"] == \
+        ["copy_link", "open"]
+    assert g.has_edge("space:Public data", "app:Market data")
+    assert main(["graph", str(CLOUD), "--user", "ACME\\vic", "-o", str(tmp_path / "vic.svg")]) == 0
+    assert 'class="node' in (tmp_path / "vic.svg").read_text()
+    # Can publish alone cannot open apps in a managed space (permissions-managed-space-prof-full)
+    assert [(f.code, f.rule) for f in lint(load_scenario(CLOUD))] == [("role-cannot-open", "Public data: ACME\\pat")]
+    text = CLOUD.read_text().replace("user_default: {public_link_creation: not_allowed}",
+                                     "user_default: {public_link_creation: allowed}")
+    codes = {f.code for f in lint(load_scenario_text(text, "x.yaml"))}
+    assert "public-link-for-everyone" in codes

@@ -215,7 +215,12 @@ class LintOutput(Output):
 def run_lint(session: Session, args: argparse.Namespace) -> Output:
     from ..explain.lint import lint
     from ..scenario import load_scenario
-    site = session.require_windows("lint")
+    site = session.require_site()
+    if site.platform == "cloud":
+        from ..cloud.lint import lint as cloud_lint
+        out = LintOutput(cloud_lint(site))
+        out.prefer = "json" if args.json else "text"
+        return out
     if session.path is not None and session.site is session.original_site:
         try:
             site = load_scenario(session.path, lenient=True)  # keep rules that do not parse, to report them

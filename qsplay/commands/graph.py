@@ -42,9 +42,21 @@ def run_graph(session: Session, args: argparse.Namespace) -> Output:
     from ..engine import make_request
     from ..graph import decision_view, resource_view, rule_view, site_graph, user_view
     from ..graph.render import render, to_dot
-    site = session.require_windows("graph")
+    site = session.require_site()
     try:
-        if args.user and args.resource:
+        if site.platform == "cloud" and not (args.user and args.resource):
+            from ..cloud.graph import cloud_graph
+            if args.rule:
+                raise CommandError("a Qlik Cloud site has no security rules; graph --user or --resource")
+            users = None
+            if args.user:
+                from ..engine.authentication import anonymous_user
+                users = [anonymous_user(site, "") if args.user.lower().startswith("anonymous")
+                         else site.find_user(args.user)]
+            graph = cloud_graph(site, users=users,
+                                resources=[site.find_resource(args.resource).ref] if args.resource else None)
+            graph.graph["title"] = f"{site.name}: who reaches what, through which space roles"
+        elif args.user and args.resource:
             request = make_request(args.resource, args.action, args.user,
                                    args.proxy if args.proxy is not None else session.settings.get("proxy", ""),
                                    args.context)
