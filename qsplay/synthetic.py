@@ -53,14 +53,15 @@ def large_site(users: int = 5000, streams: int = 500, apps: int = 4500, objects:
     made_streams = []
     for i in range(streams):
         dept = DEPARTMENTS[i % len(DEPARTMENTS)]
-        s = Stream(id=stable_id("stream", f"s{i}"), name=f"{dept} {i}", owner=people[i % users],
+        s = Stream(id=stable_id("stream", f"s{i}"), name=f"{dept} {i}", owner=people[i % max(1, users // 20)],
                    properties={"Department": [dept], "Region": [REGIONS[i % 4]]})
         made_streams.append(s)
     site.streams.extend(made_streams)
+    developers = people[: max(1, users // 20)]  # apps are owned by the few who build them
     made_apps = []
     for i in range(apps):
         stream = made_streams[i % streams] if i % 10 else None  # one in ten unpublished
-        a = App(id=stable_id("app", f"a{i}"), name=f"App {i}", owner=people[rng.randrange(users)], stream=stream,
+        a = App(id=stable_id("app", f"a{i}"), name=f"App {i}", owner=rng.choice(developers), stream=stream,
                 properties={"Confidential": ["Yes"]} if i % 13 == 0 else {})
         made_apps.append(a)
     site.apps.extend(made_apps)

@@ -5,6 +5,7 @@ import random
 from qsplay.explain.audit import audit
 from qsplay.fast import FastSecurity, fast_evaluator
 from qsplay.scenario import demo_path, load_scenario
+from qsplay.engine.authentication import anonymous_user
 from qsplay.synthetic import random_site
 
 
@@ -24,7 +25,7 @@ def test_demo_site_audits_agree():
 
 def test_differential_on_1000_random_sites():
     rng = random.Random(20261123)
-    granting = 0
+    granting = merged = 0
     for n in range(1000):
         site = random_site(rng)
         context = rng.choice(["hub", "qmc"])
@@ -36,7 +37,11 @@ def test_differential_on_1000_random_sites():
             raise AssertionError(f"site {n} ({site.semantics}) differs in {context}:\n{rules}\n"
                                  f"reference {reference.to_dict()}\nfast {fast.to_dict()}")
         granting += bool(reference.cells)
+        evaluator = fast_evaluator(site)
+        users = list(site.users) + [anonymous_user(site, "")]
+        merged += len({evaluator.class_of(u) for u in users}) < len(users)
     assert granting > 300  # the random sites really grant things, so agreement means something
+    assert merged > 300  # and users really share classes, so the class-based audit is exercised
 
 
 def test_allowed_matches_decisions():
