@@ -66,10 +66,9 @@ class Session:
     path: Path | None = None
     state: Any = None  # engine.SiteState
     engine: Any = None  # engine.Engine, rebuilt when the site changes
-    original: Site | None = None  # as loaded, for diff
+    original: Site | None = None  # as loaded or last saved: for diff and unsaved-edit checks
     undo_stack: list = field(default_factory=list)
     settings: dict = field(default_factory=dict)  # front-end preferences (identity for `as`, proxy, ...)
-    original_site: Site | None = None  # the site object as loaded or last saved (undo can return to it)
 
     def load(self, path: str | Path) -> Site:
         site = load_scenario(path)
@@ -79,8 +78,8 @@ class Session:
     def use(self, site: Site, path: Path | None = None) -> None:
         from ..engine import engine_for
         self.site, self.path = site, path
-        self.original = site.copy() if site is not None else None
-        self.original_site = site
+        # sites are never changed in place (what-if edits build new ones), so the loaded one is the original
+        self.original = site
         self.undo_stack.clear()
         self.engine = engine_for(site)
         self.state = self.engine.new_state()
@@ -120,12 +119,11 @@ class Session:
         """Edits not yet saved."""
         if self.site is None or self.original is None:
             return False
-        return self.site is not self.original_site
+        return self.site is not self.original
 
     def mark_saved(self, path: Path) -> None:
         self.path = path
-        self.original = self.site.copy()
-        self.original_site = self.site
+        self.original = self.site
         self.site.source = str(path)
 
     def require_site(self) -> Site:

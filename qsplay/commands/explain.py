@@ -221,7 +221,7 @@ def run_lint(session: Session, args: argparse.Namespace) -> Output:
         out = LintOutput(cloud_lint(site))
         out.prefer = "json" if args.json else "text"
         return out
-    if session.path is not None and session.site is session.original_site:
+    if session.path is not None and session.site is session.original:
         try:
             site = load_scenario(session.path, lenient=True)  # keep rules that do not parse, to report them
         except ScenarioError as exc:
