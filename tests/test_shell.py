@@ -156,7 +156,7 @@ def _shell_running(marker: str) -> bool:
     return subprocess.run(["pgrep", "-f", re.escape(marker) + "$"], capture_output=True).returncode == 0
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
+@pytest.mark.skipif(shutil.which("tmux") is None or shutil.which("pgrep") is None, reason="needs tmux and pgrep")
 def test_in_a_real_terminal_under_tmux(tmp_path):
     server = f"qsplay-test-{uuid.uuid4().hex[:8]}"
     qsplay = [sys.executable, "-m", "qsplay"]
