@@ -130,3 +130,14 @@ def test_cloud_graph_and_lint(tmp_path, capsys):
                                      "user_default: {public_link_creation: allowed}")
     codes = {f.code for f in lint(load_scenario_text(text, "x.yaml"))}
     assert "public-link-for-everyone" in codes
+
+
+def test_cloud_preview(capsys):
+    from qsplay.cli import main
+    import json
+    # Can view opens apps and copies links (managed-space table; anonymous-access-app-link)
+    assert main(["preview", str(CLOUD), "--space-role", "Public data", "ACME\\tim", "can_view",
+                 "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    gained = {(c["resource"], tuple(sorted(c["gained"]))) for c in data["changes"]}
+    assert gained == {("app:Market data", ("copy_link", "open")), ("space:Public data", ("see_space",))}

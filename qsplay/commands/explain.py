@@ -118,6 +118,8 @@ def _preview_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--add-role", action="append", default=[])
     p.add_argument("--property", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--publish", nargs=2, metavar=("APP", "STREAM"))
+    p.add_argument("--space-role", nargs=3, metavar=("SPACE", "USER", "ROLE"), help="Qlik Cloud: add a space role")
+    p.add_argument("--allow-public-link", metavar="USER", help="Qlik Cloud: a custom role allowing Public link creation")
     p.add_argument("--context", "-c", default="hub", choices=("hub", "qmc"), help="audit context")
     p.add_argument("--format", "-f", default="text", choices=("text", "csv", "json"))
     p.add_argument("-o", "--output", help="save the diff (its format by --format)")
@@ -165,6 +167,16 @@ def preview_edits(args: argparse.Namespace, site):
     if args.publish:
         chosen.append(E.publish_to_stream(site.find_resource(f"app:{args.publish[0]}").name,
                                           site.find_resource(f"stream:{args.publish[1]}").name))
+    if args.space_role or args.allow_public_link:
+        if site.platform != "cloud":
+            raise CommandError("--space-role and --allow-public-link are for Qlik Cloud scenarios")
+        from ..cloud.why_not import add_space_role, allow_public_link_creation
+        if args.space_role:
+            space, user, role = args.space_role
+            chosen.append(add_space_role(site.find_resource(f"space:{space}").name, site.find_user(user).qualified,
+                                         role.lower().replace(" ", "_")))
+        if args.allow_public_link:
+            chosen.append(allow_public_link_creation(site.find_user(args.allow_public_link).qualified))
     return chosen
 
 
@@ -175,12 +187,12 @@ def preview_edits(args: argparse.Namespace, site):
 @arguments(_preview_flags)
 def run_preview(session: Session, args: argparse.Namespace) -> Output:
     from ..explain.preview import preview
-    site = session.require_windows("preview")
+    site = session.require_site()
     try:
         chosen = preview_edits(args, site)
         if not chosen:
             raise CommandError("say what to change: --disable/--enable/--delete RULE, --add-rule, --set-rule, "
-                               "--set-user, --publish")
+                               "--set-user, --publish (Qlik Cloud: --space-role, --allow-public-link)")
         result, _ = preview(site, chosen, context=args.context)
     except UnknownReference as exc:
         raise CommandError(str(exc))

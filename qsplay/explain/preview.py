@@ -77,6 +77,7 @@ def diff_audits(before: Audit, after: Audit) -> list[Change]:
 
 def preview(site: Site, edits: list[Edit], context: str = "hub", include_anonymous: bool = True,
             **audit_filters) -> tuple[Preview, Site]:
+    """The audit before and after the edits (Qlik Cloud sites audit space permissions)."""
     edited = apply_edits(site, edits)
     before = audit(site, context=context, include_anonymous=include_anonymous, **audit_filters)
     after = audit(edited, context=context, include_anonymous=include_anonymous, **audit_filters)
