@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .. import defaults
 from ..engine.request import ANONYMOUS, make_request
@@ -86,6 +86,13 @@ def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = 
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         src = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
         raise ScenarioError([Problem(filename, line, col, "", f"not valid YAML: {exc.problem or exc}", src)])
+    except YAMLError as exc:  # e.g. a control character the YAML reader refuses
+        position = getattr(exc, "position", 0) or 0
+        line = text.count("\n", 0, position) + 1
+        col = position - (text.rfind("\n", 0, position) + 1) + 1
+        src = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        detail = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise ScenarioError([Problem(filename, line, col, "", f"not valid YAML: {detail}", src)])
     return site_from_document(data, filename, text, lenient)
 
 
