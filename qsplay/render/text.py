@@ -41,14 +41,20 @@ def render_decision(decision: Decision, verbose: bool = False) -> str:
 def render_security(result: SecurityResult, verbose: bool = False, indent: str = "") -> list[str]:
     lines = []
     skipped = 0
+    quiet = []  # on an allowed request the granting rules are the why; the others get one line
     for ev in result.evaluations:
         if ev.status in ("action", "context") and not verbose:
             skipped += 1
+            continue
+        if result.allowed and not verbose and ev.status != "granted":
+            quiet.append(f"{ev.rule} ({ev.status})")
             continue
         mark = {"granted": "+", "false": "x", "failed": "x", "parse_error": "x"}.get(ev.status, "-")
         lines.append(f"{indent}{mark} {ev.rule}: {ev.reason}")
         if ev.trace is not None and ev.status in ("granted", "false", "disabled"):
             lines.extend(render_trace(ev.trace.to_dict(), indent + "    "))
+    if quiet:
+        lines.append(f"{indent}- also considered, not granting: {', '.join(quiet)}")
     if skipped:
         lines.append(f"{indent}  ({skipped} more rule{'s' if skipped != 1 else ''} select this resource but do "
                      f"not grant {result.action} here or in this context; --verbose lists them)")
@@ -88,6 +94,8 @@ def render_trace(node: dict, indent: str = "") -> list[str]:
         for rule in nested.get("rules", []):
             if rule["status"] in ("action", "context"):
                 continue
+            if nested["allowed"] and rule["status"] != "granted":
+                continue  # granted: the granting rules are the why; denied: every rule that could have
             lines.append(f"{indent}          {'+' if rule['status'] == 'granted' else '-'} {rule['rule']}: {rule['reason']}")
             if "trace" in rule and rule["status"] in ("granted", "false"):
                 lines.extend(render_trace(rule["trace"], indent + "              "))
