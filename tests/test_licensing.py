@@ -51,7 +51,7 @@ def test_allocated_access_is_used_first():
                                ann=", access: [professional]")
     d = ask(engine, state)
     assert d.access_type == "professional"
-    assert d.license.attempts[0] == {"access_type": "professional", "applied": True,
+    assert d.license.attempts[0] == {"access_type": "professional", "applied": True, "code": "allocated",
                                      "reason": "ACME\\ann has professional access allocated", "rule": None}
 
 

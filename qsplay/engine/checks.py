@@ -65,7 +65,10 @@ def run_checks(site: Site, file: str | None = None) -> FileResult:
     out = FileResult(file or site.source or site.name)
     for check in site.checks:
         if check.step is not None:
-            out.events.extend(apply_step(site, state, check.step))
+            try:
+                out.events.extend(apply_step(site, state, check.step))
+            except StepRefused as exc:  # a step the QMC would not allow is a failed check, never silent
+                out.results.append(CheckResult(check, None, False, str(exc), str(exc)))
             continue
         try:
             decision = engine.decide(check.request, state)
@@ -76,9 +79,13 @@ def run_checks(site: Site, file: str | None = None) -> FileResult:
     return out
 
 
+class StepRefused(Exception):
+    """A step that cannot be carried out (e.g. allocating from an empty pool)."""
+
+
 def apply_step(site: Site, state, step: dict) -> list[str]:
-    """Move the simulated site on: advance the clock, end sessions, deallocate access."""
-    from .licensing import deallocate, logout
+    """Move the simulated site on: advance the clock, end sessions, allocate or deallocate access."""
+    from .licensing import allocate_access, deallocate, logout
     events = []
     if step.get("advance") is not None:
         events += state.advance_to(state.now + step["advance"])
@@ -94,7 +101,12 @@ def apply_step(site: Site, state, step: dict) -> list[str]:
         events += logout(state, who.key, step.get("session")) or [f"{who.qualified} had no open session"]
     if step.get("deallocate") is not None:
         user = step["deallocate"]
-        events.append(deallocate(site, state, user.key, user.qualified))
+        events.append(deallocate(site, state, user.key, user.qualified, step.get("access")))
+    if step.get("allocate") is not None:
+        try:
+            events.append(allocate_access(site, state, step["allocate"], step["access"]))
+        except ValueError as exc:
+            raise StepRefused(f"allocate {step['allocate'].qualified} {step['access']}: {exc}") from None
     return events
 
 

@@ -35,9 +35,14 @@ class Identity:
     message: str | None = None  # Qlik's wording when refused
 
     def to_dict(self) -> dict:
-        return {"user": self.user.qualified if self.user is not None else None, "anonymous": self.anonymous,
-                "outcome": self.outcome, "message": self.message,
-                "proxy": self.proxy.prefix if self.proxy is not None else None}
+        out = {"user": self.user.qualified if self.user is not None else None, "anonymous": self.anonymous,
+               "outcome": self.outcome, "message": self.message,
+               "proxy": self.proxy.prefix if self.proxy is not None else None}
+        if self.proxy is not None:  # extension: what the virtual proxy records
+            out["authentication"] = self.proxy.authentication
+            out["anonymous_mode"] = self.proxy.anonymous
+            out["session_timeout_minutes"] = self.proxy.session_timeout_minutes
+        return out
 
 
 @dataclass

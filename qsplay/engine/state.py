@@ -12,6 +12,8 @@ from ..model import Site
 QUARANTINE = timedelta(days=7)
 PASS_RETURN = timedelta(days=28)
 CAP_COOLDOWN = timedelta(minutes=5)
+SESSION_CAP = 5
+ALLOCATED_TYPES = ("professional", "analyzer", "user_access")  # per-user allocations, in Qlik's order
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Quarantine:
     access_type: str
     user: str  # qualified name, for messages
     until: datetime
+    last_used: datetime | None = None
 
 
 @dataclass
@@ -42,17 +45,22 @@ class Session:
     access_type: str
     rule: str | None = None
     capacity_periods: set[int] = field(default_factory=set)  # 6-minute periods already paid for
+    passes: int = 0  # login access passes this session used
 
     @property
     def expires(self) -> datetime:
         return self.last_activity + self.timeout
 
+    @property
+    def capacity_minutes(self) -> int:
+        return 6 * len(self.capacity_periods)
+
 
 @dataclass
 class SiteState:
     now: datetime
-    allocations: dict[str, Allocation] = field(default_factory=dict)  # user key -> allocation
-    quarantine: dict[str, Quarantine] = field(default_factory=dict)  # user key -> quarantined access
+    allocations: dict[tuple[str, str], Allocation] = field(default_factory=dict)  # (user key, type) ->
+    quarantine: dict[tuple[str, str], Quarantine] = field(default_factory=dict)  # (user key, type) ->
     sessions: list[Session] = field(default_factory=list)  # open sessions
     closed: list[tuple[Session, datetime, str]] = field(default_factory=list)  # (session, when, why)
     capacity_minutes: dict[str, int] = field(default_factory=dict)  # "YYYY-MM" -> minutes used
@@ -65,7 +73,7 @@ class SiteState:
         state = cls(now=site.now)
         for user in site.users:
             for access in user.access:
-                state.allocations[user.key] = Allocation(access, site.now)
+                state.allocations[(user.key, access)] = Allocation(access, site.now)
         return state
 
     # -- clock -----------------------------------------------------------------------------------
@@ -75,48 +83,66 @@ class SiteState:
         events = []
         if when > self.now:
             self.now = when
-        for s in list(self.sessions):
+        elif when < self.now:
+            events.append(f"{when:%Y-%m-%d %H:%M} is earlier than the simulated clock; the clock never goes "
+                          f"back, so this happens at {self.now:%Y-%m-%d %H:%M} UTC")
+        for s in sorted(self.sessions, key=lambda s: s.expires):
             if s.expires <= self.now:
                 events.append(self.close(s, s.expires, f"inactive for {int(s.timeout.total_seconds() // 60)} "
                                                        f"minutes (the proxy's session inactivity timeout)"))
         return events
 
     def close(self, session: Session, when: datetime, why: str) -> str:
-        at_cap = sum(1 for s in self.sessions if s.user_key == session.user_key) >= 5
+        at_cap = len(self.user_sessions(session.user_key)) >= SESSION_CAP
         self.sessions.remove(session)
         self.closed.append((session, when, why))
         if at_cap:
             self.cooldown[session.user_key] = when + CAP_COOLDOWN
-        return f"{session.user}'s session via /{session.proxy} ({session.browser}) ended at " \
-               f"{when:%Y-%m-%d %H:%M}: {why}"
+        where = f"/{session.proxy}" if session.proxy else "the central proxy"
+        return f"{session.user}'s session via {where} ({session.browser}) ended at {when:%Y-%m-%d %H:%M}: {why}"
 
-    # -- pools -----------------------------------------------------------------------------------
+    # -- allocations -----------------------------------------------------------------------------
+    def allocation(self, user_key: str, access_type: str) -> Allocation | None:
+        return self.allocations.get((user_key, access_type))
+
+    def allocated_types(self, user_key: str) -> list[str]:
+        return [t for t in ALLOCATED_TYPES if (user_key, t) in self.allocations]
+
+    def quarantined(self, user_key: str, access_type: str) -> Quarantine | None:
+        """The user's quarantined allocation of this type, while its quarantine lasts."""
+        q = self.quarantine.get((user_key, access_type))
+        return q if q is not None and q.until > self.now else None
+
     def in_use(self, access_type: str) -> int:
         """Allocations of a type held by users or in quarantine (neither can be given to others)."""
-        held = sum(1 for a in self.allocations.values() if a.access_type == access_type)
-        parked = sum(1 for q in self.quarantine.values() if q.access_type == access_type and q.until > self.now)
+        held = sum(1 for (_, t) in self.allocations if t == access_type)
+        parked = sum(1 for (_, t), q in self.quarantine.items() if t == access_type and q.until > self.now)
         return held + parked
 
     def holder(self, user_key: str) -> str | None:
-        alloc = self.allocations.get(user_key)
-        return alloc.access_type if alloc else None
+        """The first access type allocated to the user, in Qlik's order (None: none)."""
+        types = self.allocated_types(user_key)
+        return types[0] if types else None
 
+    # -- usage -----------------------------------------------------------------------------------
     def capacity_used(self, when: datetime | None = None) -> int:
-        return self.capacity_minutes.get(_month(when or self.now), 0)
+        return self.capacity_minutes.get(month_key(when or self.now), 0)
 
     def passes_used(self, rule: str) -> int:
         """Login access passes used within the last 28 days ("Passes are released every 28 days")."""
         cutoff = self.now - PASS_RETURN
         return sum(1 for t in self.login_passes.get(rule, []) if t > cutoff)
 
+    def next_pass_return(self, rule: str) -> datetime | None:
+        """When the oldest pass still counted comes back."""
+        cutoff = self.now - PASS_RETURN
+        used = [t for t in self.login_passes.get(rule, []) if t > cutoff]
+        return min(used) + PASS_RETURN if used else None
+
     def user_sessions(self, user_key: str) -> list[Session]:
         return [s for s in self.sessions if s.user_key == user_key]
 
 
-def _month(when: datetime) -> str:
+def month_key(when: datetime) -> str:
     """Analyzer capacity resets at 00:00 UTC on the first day of each calendar month."""
     return when.strftime("%Y-%m")
-
-
-def month_key(when: datetime) -> str:
-    return _month(when)

@@ -51,7 +51,8 @@ SECURITY_RULE_KEYS = ("name", "resource_filter", "actions", "condition", "contex
                       "type", "seed_id")
 CHECK_KEYS = ("name", "request", "expect", "denied_by", "access_type")
 # a check entry may instead be a step that moves the simulated site on (extension, docs/licensing.md)
-STEP_KEYS = ("name", "advance", "at", "logout", "deallocate", "session")
+STEP_KEYS = ("name", "advance", "at", "logout", "deallocate", "allocate", "session", "access")
+STEP_ACTIONS = ("advance", "at", "logout", "deallocate", "allocate")
 REQUEST_KEYS = ("proxy", "user", "resource", "action", "context", "at", "environment", "session")
 ACCESS_VALUES = ("professional", "analyzer", "user_access")
 
@@ -596,7 +597,7 @@ class Reader:
     def read_checks(self, data, site: Site) -> None:
         for i, item in enumerate(self.seq(data, "checks", "checks")):
             p = f"checks[{i}]"
-            if isinstance(item, dict) and "request" not in item and any(k in item for k in STEP_KEYS[1:5]):
+            if isinstance(item, dict) and "request" not in item and any(k in item for k in STEP_ACTIONS):
                 self.read_step(item, p, site)
                 continue
             if not self.mapping(item, p, CHECK_KEYS, "a check"):
@@ -627,7 +628,8 @@ class Reader:
                                          access_type=access_type, location=_pos(item), raw=item))
 
     def read_step(self, item, path: str, site: Site) -> None:
-        """`- advance: 90m`, `- at: 2026-11-03T09:00Z`, `- logout: CORP\\alice`, `- deallocate: CORP\\bob`."""
+        """`- advance: 90m`, `- at: 2026-11-03T09:00Z`, `- logout: CORP\\alice` (optional `session:`),
+        `- deallocate: CORP\\bob` (optional `access:`), `- {allocate: CORP\\bob, access: analyzer}`."""
         if not self.mapping(item, path, STEP_KEYS, "a step"):
             return
         step = {}
@@ -641,7 +643,7 @@ class Reader:
                 step["at"] = parse_time(item["at"])
             except ValueError:
                 self.at_value(item, "at", path + ".at", "at should be a date and time like 2026-11-02T09:00:00Z")
-        for key in ("logout", "deallocate"):
+        for key in ("logout", "deallocate", "allocate"):
             if item.get(key) is not None:
                 who = str(item[key])
                 try:
@@ -652,8 +654,16 @@ class Reader:
                     else:
                         self.at_value(item, key, f"{path}.{key}", str(exc))
         step["session"] = self.text(item, "session", path, default=None)
+        if item.get("session") is not None and item.get("logout") is None:
+            self.at_value(item, "session", path + ".session", "session goes with logout: which browser to end")
+        if item.get("access") is not None:
+            if item.get("allocate") is None and item.get("deallocate") is None:
+                self.at_value(item, "access", path + ".access", "access goes with allocate or deallocate")
+            step["access"] = self.choice(item, "access", path + ".access", ACCESS_VALUES, "professional")
+        elif item.get("allocate") is not None:
+            self.at_node(item, path, f"allocate needs access: one of {', '.join(ACCESS_VALUES)}")
         name = self.text(item, "name", path, default=None) or ", ".join(
-            f"{k} {item[k]}" for k in ("advance", "at", "logout", "deallocate") if item.get(k) is not None)
+            f"{k} {item[k]}" for k in STEP_ACTIONS if item.get(k) is not None)
         site.checks.append(Check(name=name, request=None, expect="", location=_pos(item), raw=item, step=step))
 
     def request(self, req, path: str, site: Site):
