@@ -228,7 +228,8 @@ class Reader:
             self.at_value(node, key, path, f"{key} should be a whole number, not {value!r}")
             return default
         if minimum is not None and value < minimum:
-            self.at_value(node, key, path, f"{key} cannot be negative ({value})")
+            self.at_value(node, key, path, f"{key} cannot be negative ({value})" if minimum == 0
+                          else f"{key} must be at least {minimum}, not {value}")
             return default
         return value
 
