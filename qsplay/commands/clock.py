@@ -19,8 +19,8 @@ def run_time(session: Session, args: argparse.Namespace) -> Output:
     events = []
     if args.when:
         try:
-            target = (state.now + parse_duration(args.when) if args.when.startswith("+") or not _looks_like_date(args.when)
-                      else parse_time(args.when))
+            relative = args.when.startswith("+") or not _looks_like_date(args.when)
+            target = state.now + parse_duration(args.when) if relative else parse_time(args.when)
         except ValueError as exc:
             raise CommandError(f"{exc}; or a time like 2026-11-03T09:00Z") from None
         if target < state.now:
@@ -102,7 +102,8 @@ def run_licence(session: Session, args: argparse.Namespace) -> Output:
                    f"{lic.overage_minutes} overage" if lic.overage_minutes else "no overage")
         lines.append(f"analyzer capacity: {used} of {lic.analyzer_capacity_minutes} minutes used in "
                      f"{state.now:%Y-%m} ({overage}; {'unlimited' if left is None else left} left); "
-                     f"resets 00:00 UTC on the 1st" + ("" if lic.key == "signed" else " — unusable: needs a signed key"))
+                     f"resets 00:00 UTC on the 1st"
+                     + ("" if lic.key == "signed" else " — unusable: needs a signed key"))
         data["analyzer_capacity"] = {"minutes": lic.analyzer_capacity_minutes, "overage": lic.overage_minutes,
                                      "used_this_month": used, "left": left}
     if lic.tokens:
