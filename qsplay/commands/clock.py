@@ -85,6 +85,8 @@ def run_licence(session: Session, args: argparse.Namespace) -> Output:
         parked = [{"user": q.user, "until": _iso(q.until)} for (_, at), q in state.quarantine.items()
                   if at == t and q.until > state.now]
         total = lic.tokens if t == "user_access" else getattr(lic, t)
+        if not (total or holders or parked):
+            continue
         label = "user access passes" if t == "user_access" else t
         line = f"{label}: {len(holders)} allocated, {len(parked)} quarantined"
         if t != "user_access":
