@@ -10,10 +10,15 @@ from qsplay.synthetic import random_site
 
 
 def same_audit(site, context):
+    """The reference against both fast paths: cell by cell with user classes, and the compressed
+    audit (classes of users and resources, owners' cells apart) that `audit` uses by default."""
     from qsplay.explain.audit import reference_evaluator
     reference = audit(site, include_anonymous=True, context=context, evaluator=reference_evaluator(site))
     fast = audit(site, include_anonymous=True, context=context, evaluator=fast_evaluator(site))
-    return reference.to_dict() == fast.to_dict(), reference, fast
+    compressed = audit(site, include_anonymous=True, context=context)
+    same = reference.to_dict() == fast.to_dict() == compressed.to_dict()
+    same = same and compressed.count() == len(reference.cells)
+    return same, reference, compressed
 
 
 def test_demo_site_audits_agree():
@@ -25,7 +30,7 @@ def test_demo_site_audits_agree():
 
 def test_differential_on_1000_random_sites():
     rng = random.Random(20261123)
-    granting = merged = 0
+    granting = merged = compressible = shared_resources = 0
     for n in range(1000):
         site = random_site(rng)
         context = rng.choice(["hub", "qmc"])
@@ -37,11 +42,14 @@ def test_differential_on_1000_random_sites():
             raise AssertionError(f"site {n} ({site.semantics}) differs in {context}:\n{rules}\n"
                                  f"reference {reference.to_dict()}\nfast {fast.to_dict()}")
         granting += bool(reference.cells)
+        compressible += "uncompressed_because" not in fast.stats
+        shared_resources += fast.stats.get("resource_classes", 99) < len(fast.resources)
         evaluator = fast_evaluator(site)
         users = list(site.users) + [anonymous_user(site, "")]
         merged += len({evaluator.class_of(u) for u in users}) < len(users)
     assert granting > 300  # the random sites really grant things, so agreement means something
     assert merged > 300  # and users really share classes, so the class-based audit is exercised
+    assert compressible > 500 and shared_resources > 200  # and so do resources
 
 
 def test_allowed_matches_decisions():
@@ -54,3 +62,41 @@ def test_allowed_matches_decisions():
             for action in ("read", "update", "publish"):
                 assert fast.allowed(user, resource, action, "hub") == \
                     engine.evaluate(user, resource, action, "hub", trace=False).allowed
+
+
+def test_compiled_trace_equals_the_reference_walk():
+    """Decisions trace through conditions compiled once (qsplay.rules.traced); the reference walk
+    (`_Evaluator`) must give the same value, the same trace and the same failures, on 300 random sites."""
+    from qsplay.rules import EvalContext, EvaluationFailure, Environment
+    from qsplay.rules.evaluator import _Evaluator
+    from qsplay.rules.traced import compiled_traced
+
+    rng = random.Random(7)
+    compared = 0
+    for _ in range(300):
+        site = random_site(rng)
+        users = list(site.users) + [anonymous_user(site, "")]
+        for rule in site.security_rules:
+            if rule.parsed is None or rule.parsed.root is None:
+                continue
+            for user in users:
+                for resource in site.all_resources():
+                    env = Environment({"ip": ["10.0.0.1"]})
+                    answers = {}
+
+                    def has_privilege(target, action, want_trace):
+                        granted = (hash((target.key, action)) % 2 == 0)
+                        return granted, {"asked": target.ref, "action": action}
+
+                    ctx = EvalContext(user=user, resource=resource, environment=env, semantics=site.semantics,
+                                      has_privilege=has_privilege)
+                    for name, run in (("reference", lambda: _Evaluator(rule.parsed, ctx, True).eval(rule.parsed.root)),
+                                      ("compiled", lambda: compiled_traced(rule.parsed, site.semantics)(ctx))):
+                        try:
+                            value, node = run()
+                            answers[name] = (value, node.to_dict())
+                        except EvaluationFailure as exc:
+                            answers[name] = ("failed", str(exc))
+                    assert answers["reference"] == answers["compiled"], (rule.condition, user, resource)
+                    compared += 1
+    assert compared > 10000

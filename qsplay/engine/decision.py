@@ -22,7 +22,7 @@ class Step:
         if self.rule is not None:
             out["rule"] = self.rule
         if self.detail is not None:
-            out["detail"] = self.detail
+            out["detail"] = {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in self.detail.items()}
         return out
 
 

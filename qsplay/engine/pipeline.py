@@ -50,7 +50,7 @@ def _security_steps(security) -> list[Step]:
         outcome = {"granted": "pass", "false": "fail", "failed": "fail", "parse_error": "fail"}.get(ev.status, "skip")
         detail = {"status": ev.status, "condition": ev.condition}
         if ev.trace is not None:
-            detail["trace"] = ev.trace.to_dict()
+            detail["trace"] = ev.trace  # a TraceNode; Step.to_dict writes it out as plain dicts
         steps.append(Step("security", f"Rule \"{ev.rule}\": {ev.reason}.", outcome, ev.rule, detail))
     for note in security.notes:
         steps.append(Step("security", note, "note"))

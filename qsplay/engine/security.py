@@ -18,30 +18,55 @@ class SecurityEngine:
     def __init__(self, site: Site):
         self.site = site
         self.rules = [r for r in site.security_rules if r.category.lower() == "security"]
+        self._by_kind: dict[str, list] = {}  # sites never change in place, so the index stays true
+        self._by_resource: dict[str, list] = {}
 
     def rules_for(self, resource: Entity) -> list[SecurityRule]:
         """Rules whose resource filter selects this resource, in rule order."""
-        return [r for r in self.rules if r.filter is not None and r.filter.matches(resource.kind, resource.id)]
+        hit = self._by_resource.get(resource.key)
+        if hit is None:
+            kind = resource.kind
+            plan = self._by_kind.get(kind)
+            if plan is None:
+                plan = self._by_kind[kind] = [(r, r.filter.selects_every(kind)) for r in self.rules
+                                              if r.filter is not None and r.filter.may_select(kind)]
+            hit = self._by_resource[resource.key] = [r for r, every in plan
+                                                     if every or r.filter.matches(kind, resource.id)]
+        return hit
 
     def evaluate(self, user, resource: Entity, action: str, context: str, environment: dict | None = None,
-                 trace: bool = True, _stack: tuple = (), all_granting: bool = False) -> SecurityResult:
+                 trace: bool = True, _stack: tuple = (), all_granting: bool = False,
+                 _memo: dict | None = None) -> SecurityResult:
         """Decide one action. Without `trace` the first granting rule ends the search, unless
         `all_granting` asks for every rule that grants (the audit lists them all)."""
         env = Environment(environment)
         stack = _stack + ((resource.key, action),)
         result = SecurityResult(False, resource.ref, action)
+        # within one decision a HasPrivilege question is answered once (an object's rules may ask
+        # about its stream through the app and directly); answers that met a cycle depend on the
+        # path they were asked from, so those are not kept
+        memo = _memo if _memo is not None else {"cycles": 0}
 
         def has_privilege(target: Entity, wanted: str, want_trace: bool):
             if (target.key, wanted) in stack:
+                memo["cycles"] += 1
                 note = SecurityResult(False, target.ref, wanted,
                                       notes=[f"{target.ref} {wanted} is already being decided further up "
                                              f"(a HasPrivilege cycle), so it counts as not granted"])
                 return False, note if want_trace else None
-            sub = self.evaluate(user, target, wanted, context, environment, want_trace, stack)
+            key = (target.key, wanted, want_trace)
+            known = memo.get(key)
+            if known is not None:
+                return known
+            cycles = memo["cycles"]
+            sub = self.evaluate(user, target, wanted, context, environment, want_trace, stack, _memo=memo)
             if want_trace:
                 sub.notes.append(f"asked by HasPrivilege(\"{wanted}\") in the same context ({context}); "
                                  f"which context Qlik uses here is UNCONFIRMED")
-            return sub.allowed, sub if want_trace else None
+            answer = sub.allowed, sub if want_trace else None
+            if memo["cycles"] == cycles:
+                memo[key] = answer
+            return answer
 
         ctx = EvalContext(user=user, resource=resource, environment=env, semantics=self.site.semantics,
                           has_privilege=has_privilege)

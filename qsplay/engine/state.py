@@ -86,7 +86,7 @@ class SiteState:
         elif when < self.now:
             events.append(f"{when:%Y-%m-%d %H:%M} is earlier than the simulated clock; the clock never goes "
                           f"back, so this happens at {self.now:%Y-%m-%d %H:%M} UTC")
-        for s in sorted(self.sessions, key=lambda s: s.expires):
+        for s in sorted((s for s in self.sessions if s.expires <= self.now), key=lambda s: s.expires):
             if s.expires <= self.now:
                 events.append(self.close(s, s.expires, f"inactive for {int(s.timeout.total_seconds() // 60)} "
                                                        f"minutes (the proxy's session inactivity timeout)"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..engine.authentication import anonymous_user
@@ -34,19 +34,98 @@ class AuditCell:
                 "rules": self.rules}
 
 
-@dataclass
 class Audit:
-    context: str
-    cells: list[AuditCell] = field(default_factory=list)
-    users: list[str] = field(default_factory=list)
-    resources: list[str] = field(default_factory=list)
-    rules_by_action: dict = field(default_factory=dict)  # (user, resource) -> {action: [rules]}
+    """The matrix, stored compressed: a class per user and per resource, the answer for each pair of
+    classes that has one, and exceptional cells (an owner's own resources) stored apart. Cells are
+    produced on demand, so a 10^8-cell site is audited without building 10^8 objects; `count()` and
+    `granted()` answer without producing them."""
+
+    def __init__(self, context: str, users: list[str], resources: list[str], user_class: list | None = None,
+                 resource_class: list | None = None, answers: dict | None = None, exceptions: dict | None = None,
+                 stats: dict | None = None):
+        self.context, self.users, self.resources = context, users, resources
+        self.user_class = user_class if user_class is not None else list(range(len(users)))
+        self.resource_class = resource_class if resource_class is not None else list(range(len(resources)))
+        self.answers = answers if answers is not None else {}  # (user class, resource class) -> {action: [rules]}
+        self.exceptions = exceptions if exceptions is not None else {}  # (user index, resource index) -> ...
+        self.stats = stats or {}
+        self._user_index = {u: i for i, u in enumerate(users)}
+        self._resource_index = {r: i for i, r in enumerate(resources)}
+        self._cells: list[AuditCell] | None = None
+
+    def _at(self, ui: int, ri: int) -> dict:
+        got = self.exceptions.get((ui, ri))
+        if got is not None:
+            return got
+        return self.answers.get((self.user_class[ui], self.resource_class[ri])) or {}
+
+    def granted(self, user: str, resource: str) -> dict:
+        """{action: [granting rules]} for one cell; {} when nothing is granted."""
+        ui, ri = self._user_index.get(user), self._resource_index.get(resource)
+        return {} if ui is None or ri is None else self._at(ui, ri)
+
+    def _granting_resources(self) -> dict[int, list[int]]:
+        by_class: dict[int, list[int]] = {}
+        for ri, rc in enumerate(self.resource_class):
+            by_class.setdefault(rc, []).append(ri)
+        out: dict[int, list[int]] = {}
+        for (uc, rc) in self.answers:
+            out.setdefault(uc, []).extend(by_class.get(rc, ()))
+        for indices in out.values():
+            indices.sort()
+        return out
+
+    def iter_cells(self):
+        """Granted cells, user by user, resources in order."""
+        granting = self._granting_resources()
+        extra: dict[int, list[int]] = {}
+        for ui, ri in self.exceptions:
+            extra.setdefault(ui, []).append(ri)
+        for ui, user in enumerate(self.users):
+            indices = granting.get(self.user_class[ui], [])
+            if ui in extra:
+                indices = sorted(set(indices) | set(extra[ui]))
+            for ri in indices:
+                granted = self._at(ui, ri)
+                if granted:
+                    rules: list[str] = []
+                    for names in granted.values():
+                        rules.extend(n for n in names if n not in rules)
+                    yield AuditCell(user, self.resources[ri], sort_actions(granted), rules)
+
+    def count(self) -> int:
+        """How many cells grant something, counted per class (no cell is built)."""
+        users_in: dict[int, int] = {}
+        for uc in self.user_class:
+            users_in[uc] = users_in.get(uc, 0) + 1
+        resources_in: dict[int, int] = {}
+        for rc in self.resource_class:
+            resources_in[rc] = resources_in.get(rc, 0) + 1
+        total = sum(users_in.get(uc, 0) * resources_in.get(rc, 0) for uc, rc in self.answers)
+        for (ui, ri), granted in self.exceptions.items():
+            by_class = bool(self.answers.get((self.user_class[ui], self.resource_class[ri])))
+            total += bool(granted) - by_class
+        return total
+
+    @property
+    def cells(self) -> list[AuditCell]:
+        if self._cells is None:
+            self._cells = list(self.iter_cells())
+        return self._cells
+
+    @property
+    def rules_by_action(self) -> dict:
+        """(user, resource) -> {action: [rules]}, for every granted cell."""
+        return {(c.user, c.resource): self.granted(c.user, c.resource) for c in self.cells}
 
     def cell(self, user: str, resource: str) -> AuditCell | None:
-        for c in self.cells:
-            if c.user == user and c.resource == resource:
-                return c
-        return None
+        granted = self.granted(user, resource)
+        if not granted:
+            return None
+        rules: list[str] = []
+        for names in granted.values():
+            rules.extend(n for n in names if n not in rules)
+        return AuditCell(user, resource, sort_actions(granted), rules)
 
     def grants(self) -> set[tuple[str, str, str]]:
         return {(c.user, c.resource, a) for c in self.cells for a in c.actions}
@@ -95,39 +174,48 @@ def audit(site: Site, users: Iterable[str] | None = None, resources: Iterable[st
         from ..engine import engine_for
         evaluator = engine_for(site).granted
         kinds = kinds or ["app", "space"]
-    if evaluator is None:  # the fast path; the reference evaluator stays the oracle (tests/test_fast.py)
-        from ..fast import fast_evaluator
-        evaluator = fast_evaluator(site)
-    evaluate = evaluator
-    result = Audit(context, users=[u.qualified for u in subjects], resources=[t.ref for t in targets])
+    users, refs = [u.qualified for u in subjects], [t.ref for t in targets]
+    if evaluator is None:  # the fast path: classes of users and resources (qsplay.fast.compressed)
+        from ..fast.compressed import Uncompressible, compressed_audit
+        try:
+            c = compressed_audit(site, subjects, targets, context)
+            return Audit(context, users, refs, c.user_class, c.resource_class, c.answers, c.exceptions, c.stats)
+        except Uncompressible as why:
+            from ..fast import fast_evaluator
+            evaluator = fast_evaluator(site)
+            note = str(why)
+        else:
+            note = ""
+    else:
+        note = ""
+    # cell by cell; users an evaluator puts in one class share answers
     total = len(subjects) * len(targets)
     show = progress and sys.stderr.isatty() and total > 2000
     started, done = time.monotonic(), 0
-    class_of = getattr(evaluate, "class_of", None)  # users the rules cannot tell apart share answers
-    shared: dict[tuple, dict] = {}
-    for user in subjects:
-        group = class_of(user) if class_of is not None else None
-        for target in targets:
-            if group is None:
-                granted = evaluate(user, target, context)
-            else:
-                key = (group, target.key)
-                granted = shared.get(key)
-                if granted is None:
-                    granted = shared[key] = evaluate(user, target, context)
+    class_of = getattr(evaluator, "class_of", None)
+    classes: dict[tuple, int] = {}
+    user_class, answers = [], {}
+    for ui, user in enumerate(subjects):
+        group = class_of(user) if class_of is not None else ("user", ui)
+        known = group in classes
+        uc = classes.setdefault(group, len(classes))
+        user_class.append(uc)
+        if known:
+            done += len(targets)
+            continue  # this class is already answered
+        for ri, target in enumerate(targets):
+            granted = evaluator(user, target, context)
+            if granted:
+                answers[(uc, ri)] = granted
             done += 1
             if show and done % 500 == 0:
                 _progress(done, total, started)
-            if not granted:
-                continue
-            rules = []
-            for names in granted.values():
-                rules.extend(n for n in names if n not in rules)
-            result.cells.append(AuditCell(user.qualified, target.ref, sort_actions(granted), rules))
-            result.rules_by_action[(user.qualified, target.ref)] = granted
     if show:
         sys.stderr.write("\r" + " " * 60 + "\r")
-    return result
+    stats = {"user_classes": len(classes), "resource_classes": len(targets)}
+    if note:
+        stats["uncompressed_because"] = note
+    return Audit(context, users, refs, user_class, None, answers, None, stats)
 
 
 def _progress(done: int, total: int, started: float) -> None:

@@ -3,9 +3,10 @@
 A user's class is what the rules can see of them: the value of every comparison or function that
 reads only the user (`user.group = "Sales"`, `user.UserId like "sa_*"`, `user.IsAnonymous()`), and
 the raw values of user properties compared with resource properties (`user.group =
-resource.@DevGroup`). Identity comparisons (`resource.owner = user`) tell owners apart, so a user
-who owns any resource is a class of their own. The differential test checks audits built this way
-against the reference evaluator.
+resource.@DevGroup`). Identity comparisons (`resource.owner = user`) tell owners apart: here a user
+who owns any resource is a class of their own (`owners_apart`); the compressed audit instead
+evaluates owners' own cells separately (qsplay.fast.compressed). The differential test checks
+audits built this way against the reference evaluator.
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def _is_identity(node) -> bool:
 
 
 class UserClasses:
-    def __init__(self, site, rules):
+    def __init__(self, site, rules, owners_apart: bool = True, identity_text: bool = False):
+        self.identity_text = identity_text  # an identity comparison met text: the user's name matters
         self.predicates = []
         self.mixed = []
         self.identity = False
@@ -34,9 +36,13 @@ class UserClasses:
             for node in walk(rule.parsed.root):
                 if isinstance(node, Compare):
                     roots = _roots(node)
-                    if _is_identity(node.left) or _is_identity(node.right):
+                    if (_is_identity(node.left) or _is_identity(node.right)) and "resource" in roots:
                         self.identity = True
-                    elif roots == {"user"}:
+                        other = node.right if _is_identity(node.left) else node.left
+                        if owners_apart and not (isinstance(other, Path) and
+                                                 tuple(s.lower() for s in other.segments[-1:]) in ((), ("owner",), ("app",), ("stream",))):
+                            self.identity_text = True  # may compare the user's name with text
+                    elif roots == {"user"} or "resource" not in roots:
                         key = ("p", rule.parsed.span(node))
                         if key not in seen:
                             seen.add(key)
@@ -52,7 +58,7 @@ class UserClasses:
                         seen.add(key)
                         self.predicates.append(_call(node, site.semantics))
         owners = set()
-        if self.identity:
+        if self.identity and owners_apart:
             for resource in [*site.users, *site.all_resources()]:
                 owner = getattr(resource, "owner", None)
                 if owner is not None:
@@ -73,4 +79,5 @@ class UserClasses:
                 values.append(tuple(sorted(v if isinstance(v, str) else v.key for v in path(user, None, _NO_ENV))))
             except EvaluationFailure:
                 values.append("failed")
-        return (bool(getattr(user, "is_anonymous", False)), tuple(values))
+        name = user.compare_text() if self.identity_text else None
+        return (bool(getattr(user, "is_anonymous", False)), name, tuple(values))

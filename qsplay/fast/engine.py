@@ -24,13 +24,19 @@ class FastSecurity:
         # the action asked); any other rule once per cell, for all its actions
         self.per_action = {id(r) for r in self.rules if _asks_privilege(r)}
         self._by_resource: dict[str, list] = {}
+        self._by_kind: dict[str, list] = {}
         self._memo: dict[tuple, bool] = {}
 
     def candidates(self, resource: Entity) -> list:
         key = resource.key
         hit = self._by_resource.get(key)
         if hit is None:
-            hit = self._by_resource[key] = [r for r in self.rules if r.filter.matches(resource.kind, resource.id)]
+            kind = resource.kind
+            plan = self._by_kind.get(kind)
+            if plan is None:  # rules that may select this type, and whether they select all of it
+                plan = self._by_kind[kind] = [(r, r.filter.selects_every(kind)) for r in self.rules
+                                              if r.filter.may_select(kind)]
+            hit = self._by_resource[key] = [r for r, every in plan if every or r.filter.matches(kind, resource.id)]
         return hit
 
     def allowed(self, user, resource: Entity, action: str, context: str) -> bool:

@@ -77,6 +77,15 @@ class Site:
     def find_user(self, ref: str) -> User:
         text = ref[5:] if ref.lower().startswith("user:") else ref
         wanted = text.replace("/", "\\").casefold()
+        index = self._index.get("user")
+        if index is None or index[0] != len(self.users):  # rebuilt when the list changes size
+            by_name: dict = {}
+            for user in self.users:
+                by_name.setdefault(user.qualified.casefold(), user)
+            index = self._index["user"] = (len(self.users), by_name)
+        hit = index[1].get(wanted)
+        if hit is not None and hit.qualified.casefold() == wanted:
+            return hit
         for user in self.users:
             if user.qualified.casefold() == wanted:
                 return user
@@ -96,15 +105,21 @@ class Site:
         if kind == "user":
             return self.find_user(name)
         pool: list[Entity] = self.resources[kind]
-        if len(pool) > 64 and "/" not in name:  # large sites: an index, rebuilt when the list changes size
+        if len(pool) > 64:  # large sites: an index, rebuilt when the list changes size
             index = self._index.get(kind)
             if index is None or index[0] != len(pool):
                 by_key: dict = {}
                 for e in pool:
                     by_key.setdefault(("id", e.id.lower()), []).append(e)
                     by_key.setdefault(("name", e.name), []).append(e)
+                    if kind == "object" and e.app is not None:
+                        by_key.setdefault(("in", e.app.name, e.name), []).append(e)
                 index = self._index[kind] = (len(pool), by_key)
-            hits = index[1].get(("id", name.lower())) or index[1].get(("name", name))
+            if "/" in name and kind == "object":
+                app_name, _, obj_name = name.partition("/")
+                hits = index[1].get(("in", app_name, obj_name))
+            else:
+                hits = index[1].get(("id", name.lower())) or index[1].get(("name", name))
             if hits and len(hits) == 1:
                 return hits[0]
         if kind == "object" and "/" in name:

@@ -31,7 +31,7 @@ class Subject(Protocol):
     def display(self) -> str: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class TraceNode:
     kind: str  # or, and, not, compare, call, bool
     text: str  # the source text of this sub-expression
@@ -92,6 +92,8 @@ def evaluate(parsed: ParsedCondition, ctx: EvalContext, trace: bool = False) -> 
         node = TraceNode("bool", "", True, notes=["an empty condition is true: the rule applies to "
                                                    "all users and resources its filter selects"]) if trace else None
         return True, node
+    if trace:  # compiled once per condition; same trace as the reference walk below
+        return compiled_traced(parsed, ctx.semantics)(ctx)
     return _Evaluator(parsed, ctx, trace).eval(parsed.root)
 
 
@@ -144,7 +146,7 @@ class _Evaluator:
         raise EvaluationFailure(f"{self.text(node)!r} is not a value")
 
     def resolve_path(self, path: Path, notes: list[str]) -> list:
-        root = {"user": self.ctx.user, "resource": self.ctx.resource}.get(path.root)
+        root = self.ctx.user if path.root == "user" else self.ctx.resource if path.root == "resource" else None
         if root is None:
             if path.root in ("user", "resource"):
                 notes.append(f"there is no {path.root} here, so {path.dotted} has no value")
@@ -154,7 +156,7 @@ class _Evaluator:
         values: list = [root]
         walked = path.root
         for seg in path.segments:
-            if seg.lower() == "environment" and walked == "user":
+            if walked == "user" and seg.lower() == "environment":
                 values = [self.ctx.environment]
                 walked += "." + seg
                 continue
@@ -303,3 +305,6 @@ def _matches_regex(pattern: str, sensitive: bool):
 def _matches(text: str, pattern: str, sensitive: bool) -> bool:
     # anchors are implicit (help 2022+); the timeout keeps a catastrophic pattern from hanging
     return _matches_regex(pattern, sensitive).fullmatch(text, timeout=MATCH_TIMEOUT_SECONDS) is not None
+
+
+from .traced import compiled_traced  # noqa: E402  (it builds on the names above)

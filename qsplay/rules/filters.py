@@ -41,6 +41,16 @@ class ResourceFilter:
     def matches(self, resource_type: str, resource_id: str) -> bool:
         return any(e.matches(resource_type, resource_id) for e in self.entries)
 
+    def may_select(self, resource_type: str) -> bool:
+        """Whether some resource of this type could be selected (for indexing rules by type)."""
+        t = resource_type.lower()
+        return any(e.everything or (e.type_prefix is not None and t.startswith(e.type_prefix))
+                   or e.type_exact in (None, t) for e in self.entries)
+
+    def selects_every(self, resource_type: str) -> bool:
+        """Whether every resource of this type is selected, whatever its id."""
+        return any(e.resource_id is None and e.matches(resource_type, "") for e in self.entries)
+
     def matching_entry(self, resource_type: str, resource_id: str) -> FilterEntry | None:
         for e in self.entries:
             if e.matches(resource_type, resource_id):

@@ -1,0 +1,223 @@
+"""Traced evaluation compiled once per condition: the same answers and the same trace as the
+reference `_Evaluator` (tests/test_rule_evaluator.py compares them on random sites), without
+re-reading the syntax tree on every decision. Texts, operator choices and pattern notes are worked
+out when the condition is compiled; a path that meets an unknown property is re-read by the
+reference resolver, so its notes are word for word the same.
+"""
+from __future__ import annotations
+
+from .ast import And, Bool, Call, Compare, Not, Or, ParsedCondition, Path, Str
+from .evaluator import (MATCH_TIMEOUT_SECONDS, EvaluationFailure, TraceNode, _as_text, _equal, _Evaluator, _like,
+                        _matches, _shown)
+
+
+def compiled_traced(parsed: ParsedCondition, semantics):
+    """(ctx) -> (value, TraceNode), cached on the parsed condition per semantics."""
+    cache = parsed.__dict__.get("_traced")
+    if cache is None:
+        cache = {}
+        object.__setattr__(parsed, "_traced", cache)
+    fn = cache.get(semantics)
+    if fn is None:
+        fn = cache[semantics] = _Compiler(parsed, semantics).node(parsed.root)
+    return fn
+
+
+class _Compiler:
+    def __init__(self, parsed: ParsedCondition, semantics):
+        self.parsed, self.sem = parsed, semantics
+
+    def text(self, node) -> str:
+        return self.parsed.text[node.start:node.end]
+
+    def node(self, node):
+        text = self.text(node)
+        if isinstance(node, (Or, And)):
+            return self.junction(node, text)
+        if isinstance(node, Not):
+            inner = self.node(node.item)
+
+            def negate(ctx):
+                value, child = inner(ctx)
+                return (not value), TraceNode("not", text, not value, [child])
+            return negate
+        if isinstance(node, Compare):
+            return self.compare(node, text)
+        if isinstance(node, Call):
+            return self.call(node, text)
+        if isinstance(node, Bool):
+            value = node.value
+            return lambda ctx: (value, TraceNode("bool", text, value))
+
+        def not_a_condition(ctx):
+            raise EvaluationFailure(f"{text!r} is not a condition")
+        return not_a_condition
+
+    def junction(self, node, text):
+        stop_on = isinstance(node, Or)
+        kind = "or" if stop_on else "and"
+        parts = [self.node(item) for item in node.items]
+        rest_texts = [[self.text(r) for r in node.items[i + 1:]] for i in range(len(node.items))]
+
+        def run(ctx):
+            children = []
+            result = not stop_on
+            for i, part in enumerate(parts):
+                value, child = part(ctx)
+                children.append(child)
+                if value == stop_on:
+                    result = stop_on
+                    children.extend(TraceNode("skipped", t, None) for t in rest_texts[i])
+                    break
+            return result, TraceNode(kind, text, result, children)
+        return run
+
+    def values(self, side):
+        """(ctx, notes) -> values, the reference resolver's answer."""
+        if isinstance(side, Str):
+            value = side.value
+            return lambda ctx, notes: [value]
+        if not isinstance(side, Path):
+            text = self.text(side)
+
+            def not_a_value(ctx, notes):
+                raise EvaluationFailure(f"{text!r} is not a value")
+            return not_a_value
+        return self.path(side)
+
+    def path(self, path: Path):
+        root = path.root
+        segments = path.segments
+        parsed, sem = self.parsed, self.sem
+        uses_environment = root == "user" and any(s.lower() == "environment" for s in segments)
+
+        def slow(ctx, notes):
+            return _Evaluator(parsed, ctx, True).resolve_path(path, notes)
+
+        if root not in ("user", "resource") or uses_environment:
+            return slow
+
+        def resolve(ctx, notes):
+            start = ctx.user if root == "user" else ctx.resource
+            if start is None:
+                return slow(ctx, notes)
+            values = [start]
+            for seg in segments:
+                nxt = []
+                for v in values:
+                    if isinstance(v, str):
+                        return slow(ctx, notes)
+                    got = v.get(seg)
+                    if got is None:
+                        return slow(ctx, notes)  # unknown property: the reference words the note
+                    nxt.extend(got)
+                values = nxt
+            return values
+        return resolve
+
+    def compare(self, node: Compare, text: str):
+        left_of, right_of = self.values(node.left), self.values(node.right)
+        left_is_path, right_is_path = isinstance(node.left, Path), isinstance(node.right, Path)
+        left_text, right_text = self.text(node.left), self.text(node.right)
+        show_right = not (isinstance(node.right, Str) and node.right.quoted)
+        op, sem = node.op, self.sem
+
+        if op in ("=", "=="):
+            ci = op == "="
+
+            def test(left, right, shown_left, shown_right, notes):
+                return any(_equal(a, b, ci) for a in left for b in right)
+        elif op in ("!=", "!=="):
+            ci = op == "!="
+            reading = ("true when at least one value differs" if sem.ne_on_lists == "any_differs"
+                       else "true when no value is equal")
+            any_differs = sem.ne_on_lists == "any_differs"
+
+            def test(left, right, shown_left, shown_right, notes):
+                if any_differs:
+                    result = any(not _equal(a, b, ci) for a in left for b in right)
+                else:
+                    result = bool(left or right) and not any(_equal(a, b, ci) for a in left for b in right)
+                if len(shown_left) > 1 or len(shown_right) > 1:
+                    notes.append(f"{op} on {len(left)} and {len(right)} values is {reading} (semantics "
+                                 f"ne_on_lists={sem.ne_on_lists}; Qlik's rule is UNCONFIRMED). To mean "
+                                 f"'not in', write !({left_text} = {right_text})")
+                return result
+        elif op == "like":
+            pattern = node.right.value
+            wildcard_note = "? is matched as a plain character; Qlik documents only * as a wildcard" \
+                if "?" in pattern else None
+
+            def test(left, right, shown_left, shown_right, notes):
+                result = any(_like(_as_text(a), pattern) for a in left)
+                if wildcard_note:
+                    notes.append(wildcard_note)
+                return result
+        else:
+            pattern = node.right.value
+            sensitive = sem.matches_case == "sensitive"
+            how = (f"matches is a full, {'case-sensitive' if sensitive else 'case-insensitive'} "
+                   f"regular-expression match (semantics matches_case={sem.matches_case})")
+
+            def test(left, right, shown_left, shown_right, notes):
+                result = False
+                for a in left:
+                    try:
+                        if _matches(_as_text(a), pattern, sensitive):
+                            result = True
+                            break
+                    except TimeoutError:
+                        notes.append(f"the pattern took longer than {MATCH_TIMEOUT_SECONDS * 1000:.0f} ms on "
+                                     f"{_as_text(a)!r} and was stopped; that value counts as no match")
+                notes.append(how)
+                return result
+
+        def run(ctx):
+            notes: list[str] = []
+            shown_left = left_of(ctx, notes)
+            shown_right = right_of(ctx, notes)
+            left = shown_left if shown_left or not left_is_path else [""]
+            right = shown_right if shown_right or not right_is_path else [""]
+            result = test(left, right, shown_left, shown_right, notes)
+            operands = [(left_text, _shown(shown_left))]
+            if show_right:
+                operands.append((right_text, _shown(shown_right)))
+            if left_is_path and not shown_left:
+                notes.append(f"{left_text} has no value, so it compares as empty text \"\"")
+            if right_is_path and not shown_right:
+                notes.append(f"{right_text} has no value, so it compares as empty text \"\"")
+            return result, TraceNode("compare", text, result, operands=operands, notes=notes)
+        return run
+
+    def call(self, node: Call, text: str):
+        targets_of = self.path(node.target)
+        target_text, dotted = self.text(node.target), node.target.dotted
+        fn, arg = node.function, node.arg
+
+        def run(ctx):
+            notes: list[str] = []
+            targets = targets_of(ctx, notes)
+            nested: list = []
+            if fn == "IsAnonymous":
+                result = any(getattr(t, "is_anonymous", False) for t in targets)
+            elif fn == "Empty":
+                result = not targets
+            elif fn == "IsOwned":
+                result = any(not isinstance(t, str) and t.get("owner") for t in targets)
+            else:  # HasPrivilege
+                result = False
+                resources = [t for t in targets if not isinstance(t, str)]
+                if not resources:
+                    notes.append(f"{dotted} is empty, so there is nothing to have {arg} on")
+                for target in resources:
+                    if ctx.has_privilege is None:
+                        raise EvaluationFailure("HasPrivilege cannot be evaluated here")
+                    granted, sub = ctx.has_privilege(target, arg, True)
+                    if sub is not None:
+                        nested.append(sub)
+                    if granted:
+                        result = True
+                        break
+            return result, TraceNode("call", text, result, operands=[(target_text, _shown(targets))],
+                                     notes=notes, nested=nested)
+        return run
