@@ -130,10 +130,10 @@ def random_condition(rng: random.Random, depth: int = 0) -> str:
     return f"{left} {op} {right}"
 
 
-def random_site(rng: random.Random) -> Site:
+def random_site(rng: random.Random, scale: int = 1) -> Site:
     site = Site(name="random")
     site.semantics = Semantics(**{k: rng.choice(v) for k, v in CHOICES.items()})
-    n_users = rng.randint(1, 4)
+    n_users = rng.randint(1, 4 * scale)
     site.users = [User(id=stable_id("user", f"ACME\\u{i}"), name=rng.choice(["Ann", "Bo", "u1", "Sales"]),
                        directory=rng.choice(["ACME", "INTERNAL"]), user_id=f"u{i}",
                        groups=rng.sample(["Sales", "Finance", "North", "S1"], rng.randint(0, 3)),
@@ -141,17 +141,17 @@ def random_site(rng: random.Random) -> Site:
                        properties={"Region": rng.sample(REGIONS + ["north"], rng.randint(0, 2))})
                   for i in range(n_users)]
     streams = [Stream(id=stable_id("stream", f"s{i}"), name=f"S{i}", owner=rng.choice(site.users + [None]),
-                      properties={"Region": rng.sample(REGIONS, rng.randint(0, 2))}) for i in range(rng.randint(1, 3))]
+                      properties={"Region": rng.sample(REGIONS, rng.randint(0, 2))}) for i in range(rng.randint(1, 3 * scale))]
     site.streams.extend(streams)
     apps = [App(id=stable_id("app", f"a{i}"), name=f"App {i}", owner=rng.choice(site.users + [None]),
                 stream=rng.choice(streams + [None]), properties={"Region": rng.sample(REGIONS, rng.randint(0, 1))})
-            for i in range(rng.randint(1, 4))]
+            for i in range(rng.randint(1, 4 * scale))]
     site.apps.extend(apps)
     site.objects.extend(AppObject(id=stable_id("object", f"o{i}"), name=f"Obj {i}", app=rng.choice(apps),
                                   object_type=rng.choice(["sheet", "story", "app_appscript"]),
                                   owner=rng.choice(site.users + [None]), published=rng.random() < 0.6,
                                   approved=rng.random() < 0.4, description=rng.choice(["", "Sales", "North"]))
-                        for i in range(rng.randint(0, 4)))
+                        for i in range(rng.randint(0, 4 * scale)))
     rules = _preinstalled() if rng.random() < 0.1 else []
     for i in range(rng.randint(1, 6)):
         rules.append(_rule(f"r{i}", rng.choice(FILTERS), rng.sample(ACTIONS[:6], rng.randint(1, 3)),

@@ -100,3 +100,29 @@ def test_compiled_trace_equals_the_reference_walk():
                     assert answers["reference"] == answers["compiled"], (rule.condition, user, resource)
                     compared += 1
     assert compared > 10000
+
+
+def test_compressed_audit_on_larger_random_sites():
+    """Sites with up to 16 users and 40 resources, where resource classes really merge and owners'
+    cells are common: the compressed audit equals the reference."""
+    rng = random.Random(99)
+    exceptions = 0
+    for n in range(60):
+        site = random_site(rng, scale=4)
+        ok, reference, compressed = same_audit(site, rng.choice(["hub", "qmc"]))
+        assert ok, f"site {n}"
+        exceptions += compressed.stats.get("exceptions", 0) > 0
+    assert exceptions > 5
+
+
+def test_compressed_audit_on_a_generated_site_with_the_preinstalled_rules():
+    from qsplay.explain.audit import reference_evaluator
+    from qsplay.synthetic import large_site
+    site = large_site(users=40, streams=6, apps=30, objects=90)
+    kinds = ["stream", "app", "object"]
+    reference = audit(site, kinds=kinds, evaluator=reference_evaluator(site))
+    compressed = audit(site, kinds=kinds)
+    assert "uncompressed_because" not in compressed.stats
+    assert compressed.stats["resource_classes"] < len(compressed.resources) / 2
+    assert compressed.to_dict() == reference.to_dict()
+    assert compressed.count() == len(reference.cells) > 0
