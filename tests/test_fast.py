@@ -126,3 +126,21 @@ def test_compressed_audit_on_a_generated_site_with_the_preinstalled_rules():
     assert compressed.stats["resource_classes"] < len(compressed.resources) / 2
     assert compressed.to_dict() == reference.to_dict()
     assert compressed.count() == len(reference.cells) > 0
+
+
+def test_summary_counts_equal_the_cells():
+    """`audit --format summary` counts per class; the counts must equal the cells, one by one."""
+    from qsplay.synthetic import large_site
+    from qsplay.explain.audit import render_table
+    site = large_site(users=60, streams=6, apps=40, objects=120)
+    result = audit(site, kinds=["stream", "app", "object"])
+    counted: dict = {}
+    for cell in result.cells:
+        kind = cell.resource.partition(":")[0]
+        for action in cell.actions:
+            counted.setdefault(kind, {}).setdefault(action, 0)
+            counted[kind][action] += 1
+    summary = result.summary()
+    assert summary["granted_by_kind_and_action"] == counted
+    assert summary["granted_cells"] == len(result.cells)
+    assert "narrow it with --user" in render_table(result)  # too many cells for a table: the summary

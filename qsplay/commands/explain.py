@@ -12,15 +12,33 @@ from .decide import add_request_arguments, request_from_args
 
 class AuditOutput(Output):
     def __init__(self, result, fmt: str):
-        super().__init__(data=result.to_dict(), prefer="json" if fmt == "json" else "text")
+        super().__init__(prefer="json" if fmt == "json" else "text")
         self.result, self.fmt = result, fmt
 
+    @property
+    def data(self):  # built when asked: a big site's cells are produced only for JSON
+        return self.result.summary() if self.fmt == "summary" else self.result.to_dict()
+
+    @data.setter
+    def data(self, value):
+        pass
+
+    def _summary_text(self) -> str:
+        from ..explain.audit import render_table
+        return render_table(self.result)
+
     def to_text(self) -> str:
-        from ..explain.audit import render_csv, render_table
+        from ..explain.audit import render_csv, render_summary, render_table
+        if self.fmt == "summary":
+            return render_summary(self.result)
         return render_csv(self.result) if self.fmt == "csv" else render_table(self.result)
 
     def to_html(self) -> str:
+        from ..explain.audit import TABLE_LIMIT
         from ..render.html import render_table_html
+        if self.fmt == "summary" or self.result.count() > TABLE_LIMIT:
+            import html
+            return f"<pre>{html.escape(self.to_text() if self.fmt == 'summary' else self._summary_text())}</pre>"
         rows = [[c.user, c.resource, c.letters, ", ".join(c.rules)] for c in self.result.cells]
         return render_table_html(["user", "resource", "access", "granted by"], rows)
 
@@ -37,9 +55,10 @@ def _audit_flags(p: argparse.ArgumentParser) -> None:
 
 @command("audit", "who may do what to which resource, and by which rules (the QMC audit page, whole)",
          examples=("audit", "audit --type stream --anonymous", "audit --user CORP\\bob --format csv",
-                   "audit --context qmc --format json"))
+                   "audit --context qmc --format json", "audit --format summary"))
 @arguments(lambda p: (_audit_flags(p),
-                      p.add_argument("--format", "-f", default="table", choices=("table", "csv", "json"))))
+                      p.add_argument("--format", "-f", default="table", choices=("table", "csv", "json", "summary"),
+                                     help="summary: counts per kind and action, for sites too big for a table")))
 def run_audit(session: Session, args: argparse.Namespace) -> Output:
     from ..explain.audit import audit
     site = session.require_site()

@@ -107,6 +107,33 @@ class Audit:
             total += bool(granted) - by_class
         return total
 
+    def summary(self) -> dict:
+        """Counts without producing cells: granted cells per resource kind and action, classes."""
+        users_in: dict[int, int] = {}
+        for uc in self.user_class:
+            users_in[uc] = users_in.get(uc, 0) + 1
+        kind_of: dict[int, str] = {}
+        resources_in: dict[int, int] = {}
+        for ri, rc in enumerate(self.resource_class):
+            resources_in[rc] = resources_in.get(rc, 0) + 1
+            kind_of.setdefault(rc, self.resources[ri].partition(":")[0])
+        by_kind: dict[str, dict[str, int]] = {}
+
+        def add(kind: str, granted: dict, n: int) -> None:
+            counts = by_kind.setdefault(kind, {})
+            for action in granted:
+                counts[action] = counts.get(action, 0) + n
+        for (uc, rc), granted in self.answers.items():
+            add(kind_of.get(rc, "?"), granted, users_in.get(uc, 0) * resources_in.get(rc, 0))
+        for (ui, ri), granted in self.exceptions.items():
+            kind = self.resources[ri].partition(":")[0]
+            add(kind, self.answers.get((self.user_class[ui], self.resource_class[ri])) or {}, -1)
+            add(kind, granted, 1)
+        return {"context": self.context, "users": len(self.users), "resources": len(self.resources),
+                "cells": len(self.users) * len(self.resources), "granted_cells": self.count(),
+                "granted_by_kind_and_action": {k: {a: n for a, n in v.items() if n} for k, v in by_kind.items()},
+                "evaluation": dict(self.stats)}
+
     @property
     def cells(self) -> list[AuditCell]:
         if self._cells is None:
@@ -227,8 +254,27 @@ def _progress(done: int, total: int, started: float) -> None:
     sys.stderr.flush()
 
 
+TABLE_LIMIT = 20000  # granted cells; beyond this a table helps nobody, a summary does
+
+
+def render_summary(result: Audit) -> str:
+    s = result.summary()
+    lines = [f"audit, context {s['context']}: {s['users']:,} users x {s['resources']:,} resources = "
+             f"{s['cells']:,} cells, {s['granted_cells']:,} grant something"]
+    for kind, counts in s["granted_by_kind_and_action"].items():
+        lines.append(f"  {kind}: " + ", ".join(f"{a} {n:,}" for a, n in counts.items()))
+    ev = s["evaluation"]
+    if "resource_classes" in ev and "class_pairs" in ev:
+        lines.append(f"evaluated once per class: {ev['user_classes']} user classes x {ev['resource_classes']} "
+                     f"resource classes, plus {ev.get('owner_evaluations', 0)} owners' evaluations")
+    return "\n".join(lines) + "\n"
+
+
 def render_table(result: Audit) -> str:
     """Resources down, users across, QMC letters in the cells (as the audit page shows them)."""
+    if result.count() > TABLE_LIMIT:
+        return (render_summary(result) + f"(more than {TABLE_LIMIT:,} granted cells: narrow it with --user, "
+                f"--resource or --type, or write every cell with --format csv)\n")
     users = [u for u in result.users if any(c.user == u for c in result.cells)]
     resources = [r for r in result.resources if any(c.resource == r for c in result.cells)]
     if not users:
