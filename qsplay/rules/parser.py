@@ -28,6 +28,9 @@ ROOTS = ("user", "resource")
 _COMPARISON_OPS = ("=", "!=", "==", "!==")
 _TEXT_OPS = ("like", "matches")
 _ATOM_HINT = "a condition such as user.group = \"Sales\", user.IsAnonymous() or ( ... )"
+# how deep ( and ! may nest: Qlik's own rules use four levels; the bound keeps the parser, the
+# evaluators and the renderers (all recursive) far from Python's recursion limit
+MAX_NESTING = 100
 
 
 def parse(text: str) -> ParsedCondition:
@@ -44,6 +47,7 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.pos = 0
+        self.depth = 0
         self.notes: list[Note] = []
 
     # -- helpers -------------------------------------------------------------------------
@@ -101,10 +105,18 @@ class _Parser:
             items.append(self.parse_not())
         return items[0] if len(items) == 1 else And(items[0].start, items[-1].end, tuple(items))
 
+    def nest(self, tok: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self.fail(f"nested too deeply: more than {MAX_NESTING} levels of '(' and '!' (Qlik's own rules "
+                      f"use at most four)", tok=tok)
+
     def parse_not(self) -> Node:
         if self.tok.kind == "BANG":
             bang = self.advance()
+            self.nest(bang)
             item = self.parse_not()
+            self.depth -= 1
             return Not(bang.start, item.end, item)
         return self.parse_atom()
 
@@ -112,7 +124,9 @@ class _Parser:
         tok = self.tok
         if tok.kind == "LPAREN":
             self.advance()
+            self.nest(tok)
             node = self.parse_or()
+            self.depth -= 1
             if self.tok.kind != "RPAREN":
                 self.fail(f"expected ')' to close the '(' at col {self._col(tok)}, found {self.describe(self.tok)}",
                           expected=(")",))

@@ -17,12 +17,23 @@ class Problem:
         where = f"{self.path}: " if self.path else ""
         head = f"{self.file}: {where}line {self.line}, col {self.col}: {self.message}"
         if self.source_line:
-            return f"{head}\n    {self.source_line}\n    {' ' * (self.col - 1)}^"
+            line, col = _window(self.source_line, self.col)
+            return f"{head}\n    {line}\n    {' ' * (col - 1)}^"
         return head
 
     def to_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "col": self.col, "path": self.path,
                 "message": self.message}
+
+
+def _window(line: str, col: int, width: int = 100) -> tuple[str, int]:
+    """A long line shown around the column (a minified or hostile file can have 100,000 characters)."""
+    line = "".join(ch if ch.isprintable() or ch == "\t" else "\ufffd" for ch in line)
+    if len(line) <= width:
+        return line, col
+    start = max(0, min(col - 1 - width // 2, len(line) - width))
+    shown = ("…" if start else "") + line[start:start + width] + ("…" if start + width < len(line) else "")
+    return shown, col - start + (1 if start else 0)
 
 
 class ScenarioError(Exception):

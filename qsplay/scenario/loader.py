@@ -74,26 +74,21 @@ def load_scenario(path: str | Path, lenient: bool = False) -> Site:
     except OSError as exc:
         raise ScenarioError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc.strerror or exc}")])
     except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(str(path), 1, 1, "", f"not UTF-8 text: {exc}")])
+        good = exc.object[:exc.start].decode("utf-8", errors="replace")
+        line = good.count("\n") + 1
+        col = len(good) - (good.rfind("\n") + 1) + 1
+        raise ScenarioError([Problem(str(path), line, col, "", f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
+                                                               f"cannot start a character here (save the file as UTF-8)")])
     return load_scenario_text(text, str(path), lenient=lenient)
 
 
 def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = False) -> Site:
     from .document import yaml_rt
+    from .yaml_guard import YamlRefused, read_yaml
     try:
-        data = yaml_rt().load(io.StringIO(text))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        src = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
-        raise ScenarioError([Problem(filename, line, col, "", f"not valid YAML: {exc.problem or exc}", src)])
-    except YAMLError as exc:  # e.g. a control character the YAML reader refuses
-        position = getattr(exc, "position", 0) or 0
-        line = text.count("\n", 0, position) + 1
-        col = position - (text.rfind("\n", 0, position) + 1) + 1
-        src = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
-        detail = getattr(exc, "reason", None) or str(exc).splitlines()[0]
-        raise ScenarioError([Problem(filename, line, col, "", f"not valid YAML: {detail}", src)])
+        data = read_yaml(text, filename, yaml_rt())
+    except YamlRefused as refused:
+        raise ScenarioError([refused.problem])
     return site_from_document(data, filename, text, lenient)
 
 
