@@ -1,6 +1,8 @@
 """Turn a folder of QRS exports into a scenario file, saying where each part came from."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import io
 from pathlib import Path
 
@@ -47,74 +49,81 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
     streams = []
     stream_names: dict[str, str] = {}
     for rec in export.records["stream"]:
-        entry = _named(rec)
-        stream_names[str(rec.get("id", "")).lower()] = entry["name"]
-        _props(rec, entry)
-        if owner_of(rec):
-            entry["owner"] = owner_of(rec)
-        streams.append(entry)
+        with _record(rec, "stream", report):
+            entry = _named(rec)
+            _props(rec, entry)
+            if owner_of(rec):
+                entry["owner"] = owner_of(rec)
+            stream_names[str(rec.get("id", "")).lower()] = entry["name"]
+            streams.append(entry)
     apps, app_refs = [], {}
     app_name_count: dict[str, int] = {}
     for rec in export.records["app"]:
         app_name_count[str(rec.get("name", "")).casefold()] = app_name_count.get(str(rec.get("name", "")).casefold(), 0) + 1
     for rec in export.records["app"]:
-        entry = _named(rec)
-        stream = rec.get("stream")
-        if isinstance(stream, dict) and (stream.get("id") or stream.get("name")):
-            entry["stream"] = stream_names.get(str(stream.get("id", "")).lower()) or stream.get("name")
-            if entry["stream"] is None or (str(stream.get("id", "")).lower() not in stream_names
-                                           and stream.get("name") not in stream_names.values()):
-                report.append(f"app {entry['name']!r}: its stream {stream.get('name') or stream.get('id')} is not "
-                              f"in stream.json; imported unpublished")
-                entry.pop("stream", None)
-        _props(rec, entry)
-        if owner_of(rec):
-            entry["owner"] = owner_of(rec)
-        unique = app_name_count[entry["name"].casefold()] == 1
-        app_refs[str(rec.get("id", "")).lower()] = entry["name"] if unique else entry["id"]
-        app_refs.setdefault(("name", entry["name"].casefold()), entry["name"] if unique else entry["id"])
-        apps.append(entry)
+        with _record(rec, "app", report):
+            entry = _named(rec)
+            stream = rec.get("stream")
+            if isinstance(stream, dict) and (stream.get("id") or stream.get("name")):
+                entry["stream"] = stream_names.get(str(stream.get("id", "")).lower()) or stream.get("name")
+                if entry["stream"] is None or (str(stream.get("id", "")).lower() not in stream_names
+                                               and stream.get("name") not in stream_names.values()):
+                    report.append(f"app {entry['name']!r}: its stream {stream.get('name') or stream.get('id')} is not "
+                                  f"in stream.json; imported unpublished")
+                    entry.pop("stream", None)
+            _props(rec, entry)
+            if owner_of(rec):
+                entry["owner"] = owner_of(rec)
+            unique = app_name_count[entry["name"].casefold()] == 1
+            app_refs[str(rec.get("id", "")).lower()] = entry["name"] if unique else entry["id"]
+            app_refs.setdefault(("name", entry["name"].casefold()), entry["name"] if unique else entry["id"])
+            apps.append(entry)
     objects, orphans = [], {}
     for rec in export.records["app_object"]:
-        app = rec.get("app") if isinstance(rec.get("app"), dict) else {}
-        ref = app_refs.get(str(app.get("id", "")).lower()) or app_refs.get(("name", str(app.get("name", "")).casefold()))
-        if ref is None:
-            key = str(app.get("name") or app.get("id"))
-            orphans[key] = orphans.get(key, 0) + 1
-            continue
-        entry = _named(rec)
-        entry["app"] = ref
-        entry["type"] = str(rec.get("objectType") or "sheet")
-        entry["published"] = bool(rec.get("published"))
-        entry["approved"] = bool(rec.get("approved"))
-        if rec.get("description"):
-            entry["description"] = str(rec["description"])
-        if owner_of(rec):
-            entry["owner"] = owner_of(rec)
-        objects.append(entry)
+        with _record(rec, "app object", report):
+            app = rec.get("app") if isinstance(rec.get("app"), dict) else {}
+            ref = app_refs.get(str(app.get("id", "")).lower()) or app_refs.get(("name", str(app.get("name", "")).casefold()))
+            if ref is None:
+                key = str(app.get("name") or app.get("id"))
+                orphans[key] = orphans.get(key, 0) + 1
+                continue
+            entry = _named(rec)
+            entry["app"] = ref
+            entry["type"] = str(rec.get("objectType") or "sheet")
+            entry["published"] = bool(rec.get("published"))
+            entry["approved"] = bool(rec.get("approved"))
+            if rec.get("description"):
+                entry["description"] = str(rec["description"])
+            if owner_of(rec):
+                entry["owner"] = owner_of(rec)
+            objects.append(entry)
     if orphans:
         listed = ", ".join(f"{name} ({n})" for name, n in sorted(orphans.items())[:12])
         more = f" and {len(orphans) - 12} more" if len(orphans) > 12 else ""
         report.append(f"{sum(orphans.values())} app objects skipped: their apps are not in app.json: {listed}{more}")
     connections = []
     for rec in export.records["dataconnection"]:
-        entry = _named(rec)
-        if rec.get("type"):
-            entry["type"] = str(rec["type"])
-        if owner_of(rec):
-            entry["owner"] = owner_of(rec)
-        connections.append(entry)
+        with _record(rec, "data connection", report):
+            entry = _named(rec)
+            if rec.get("type"):
+                entry["type"] = str(rec["type"])
+            if owner_of(rec):
+                entry["owner"] = owner_of(rec)
+            connections.append(entry)
     definitions = {}
     for rec in export.records["custompropertydefinition"] + [
             d for r in export.records["package"] for d in (r.get("customPropertyObj") or [])]:
-        if isinstance(rec, dict) and rec.get("name") and rec["name"] not in definitions:
+        if isinstance(rec, dict) and isinstance(rec.get("name"), str) and rec["name"] not in definitions:
             entry = CommentedMap(name=str(rec["name"]))
             if rec.get("choiceValues"):
                 entry["values"] = _flow([str(v) for v in rec["choiceValues"]])
             if rec.get("objectTypes"):
                 entry["resource_types"] = _flow([str(v) for v in rec["objectTypes"]])
             definitions[rec["name"]] = entry
-    proxies = [_proxy(rec, report) for rec in export.records["virtualproxyconfig"]]
+    proxies = []
+    for rec in export.records["virtualproxyconfig"]:
+        with _record(rec, "virtual proxy", report):
+            proxies.append(_proxy(rec, report))
     for ref, user in owners_needed.items():
         report.append(f"owner {user['directory']}\\{user['id']} is not in user.json: added as a user with no groups")
         users.append(CommentedMap(directory=user["directory"], id=user["id"]))
@@ -160,45 +169,59 @@ def dump(doc) -> str:
 def _users(export: Export, report: list[str]) -> tuple[list, set]:
     users, known = [], set()
     for rec in export.records["user"]:
-        directory, uid = str(rec.get("userDirectory") or ""), str(rec.get("userId") or "")
-        if not directory or not uid:
-            report.append(f"a user without userDirectory/userId ({rec.get('name')!r}): skipped")
-            continue
-        ref = f"{directory}\\{uid}"
-        if ref.casefold() in known:
-            report.append(f"user {ref} appears twice: the first is kept")
-            continue
-        known.add(ref.casefold())
-        entry = CommentedMap(directory=directory, id=uid)
-        if rec.get("name") and rec["name"] != uid:
-            entry["name"] = str(rec["name"])
-        groups, attrs, email = [], {}, None
-        for attr in rec.get("attributes") or []:
-            kind, value = str(attr.get("attributeType", "")), attr.get("attributeValue")
-            if value is None:
+        with _record(rec, "user", report):
+            directory, uid = str(rec.get("userDirectory") or ""), str(rec.get("userId") or "")
+            if not directory or not uid:
+                report.append(f"a user without userDirectory/userId ({rec.get('name')!r}): skipped")
                 continue
-            if kind.lower() == "group":
-                groups.append(str(value))
-            elif kind.lower() == "email" and email is None:
-                email = str(value)
-            else:
-                attrs.setdefault(kind, []).append(str(value))
-        if email:
-            entry["email"] = email
-        if groups:
-            entry["groups"] = _flow(groups)
-        roles = [str(r) for r in rec.get("roles") or []]
-        if roles:
-            entry["roles"] = _flow(roles)
-        _props(rec, entry)
-        if attrs:
-            entry["attributes"] = CommentedMap({k: _flow(v) for k, v in attrs.items()})
-        for key, target in (("inactive", "inactive"), ("blacklisted", "blacklisted"),
-                            ("removedExternally", "removed_externally")):
-            if rec.get(key):
-                entry[target] = True
-        users.append(entry)
+            ref = f"{directory}\\{uid}"
+            if ref.casefold() in known:
+                report.append(f"user {ref} appears twice: the first is kept")
+                continue
+            known.add(ref.casefold())
+            entry = CommentedMap(directory=directory, id=uid)
+            if rec.get("name") and rec["name"] != uid:
+                entry["name"] = str(rec["name"])
+            groups, attrs, email = [], {}, None
+            for attr in rec.get("attributes") or []:
+                kind, value = str(attr.get("attributeType", "")), attr.get("attributeValue")
+                if value is None:
+                    continue
+                if kind.lower() == "group":
+                    groups.append(str(value))
+                elif kind.lower() == "email" and email is None:
+                    email = str(value)
+                else:
+                    attrs.setdefault(kind, []).append(str(value))
+            if email:
+                entry["email"] = email
+            if groups:
+                entry["groups"] = _flow(groups)
+            roles = [str(r) for r in rec.get("roles") or []]
+            if roles:
+                entry["roles"] = _flow(roles)
+            _props(rec, entry)
+            if attrs:
+                entry["attributes"] = CommentedMap({k: _flow(v) for k, v in attrs.items()})
+            for key, target in (("inactive", "inactive"), ("blacklisted", "blacklisted"),
+                                ("removedExternally", "removed_externally")):
+                if rec.get(key):
+                    entry[target] = True
+            users.append(entry)
     return users, known
+
+
+@contextmanager
+def _record(rec: dict, kind: str, report: list[str]):
+    """One QRS record mapped to scenario entries; a record with a field of the wrong kind (a number
+    where text belongs, a list where an object does) is skipped and reported, never a crash."""
+    try:
+        yield
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as exc:
+        where = rec.get("_source", "") if isinstance(rec, dict) else ""
+        name = rec.get("name") if isinstance(rec, dict) else None
+        report.append(f"{where + ': ' if where else ''}{kind} {str(name)[:60]!r}: a field has the wrong kind of "
+                      f"value ({type(exc).__name__}: {str(exc)[:120]}); skipped")
 
 
 def _named(rec: dict) -> CommentedMap:

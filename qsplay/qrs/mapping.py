@@ -98,8 +98,13 @@ def rule_entries(records: list[dict], report: list[str]) -> tuple[list[dict], li
                 entry["description"] = str(rec["comment"])
             licences.append(entry)
             continue
-        actions = rule_actions(rec, where)
-        context = rule_context(rec, report, where)
+        try:
+            actions = rule_actions(rec, where)
+            context = rule_context(rec, report, where)
+        except ValueError as err:  # a record with fields of the wrong kind: left out, said why
+            left_out.append((rec, str(err).split(": ", 1)[-1]))
+            report.append(f"{err}: kept as a comment in the scenario")
+            continue
         seed = str(rec.get("seedId") or ZERO_GUID)
         builtin = by_seed.get(seed) if seed != ZERO_GUID else None
         if builtin is None and str(rec.get("type", "")).lower() in ("default", "readonly"):

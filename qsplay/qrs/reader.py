@@ -121,8 +121,11 @@ def _package_rules(path: Path, data: dict) -> list[dict]:
         rule_list = package.get("ruleList") if isinstance(package, dict) else None
         if not isinstance(rule_list, list):
             raise QrsError(f"{path}: localpackagelist[{i}].ruleList should be a list of rules")
-        for rule in rule_list:
-            rules.append({**rule, "_package": package.get("packageName", "")})
+        for j, rule in enumerate(rule_list):
+            if not isinstance(rule, dict):
+                raise QrsError(f"{path}: localpackagelist[{i}].ruleList[{j}] should be a rule (an object), "
+                               f"not {type(rule).__name__}")
+            rules.append({**rule, "_package": str(package.get("packageName") or "")})
     return rules
 
 

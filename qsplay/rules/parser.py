@@ -170,6 +170,11 @@ class _Parser:
             self.advance()
             right = Str(pattern.start, pattern.end, pattern.text)
             if op == "matches":
+                weight = repetition_weight(pattern.text)
+                if weight > MAX_REPETITION:
+                    self.fail(f"this regular expression repeats up to {weight:,} times (nested counts multiply); "
+                              f"more than {MAX_REPETITION:,} is refused because compiling it can take seconds",
+                              tok=pattern)
                 try:
                     regex.compile(pattern.text)
                 except regex.error as exc:
@@ -251,6 +256,58 @@ class _Parser:
 
     def _col(self, tok: Token) -> int:
         return tok.start - (self.text.rfind("\n", 0, tok.start) + 1) + 1
+
+
+MAX_REPETITION = 1000
+_COUNT = regex.compile(r"\{(\d*)(?:,(\d*))?\}")
+
+
+def repetition_weight(pattern: str) -> int:
+    """The largest product of counted repetitions ({n}, {n,m}) along any nesting in a pattern:
+    `(a{100}){100}` weighs 10,000. The regex module compiles counted repeats of groups in time that
+    grows with this weight, so a pattern typed into a rule could otherwise stall the parser."""
+    frames = [1]  # the heaviest product seen inside each open group
+    last = 1  # the weight of the atom just read (a group's inner weight after ')')
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            last = 1
+            continue
+        if ch == "[":  # a character class is one atom
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "^":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            last = 1
+            continue
+        if ch == "(":
+            frames.append(1)
+            i += 1
+            continue
+        if ch == ")" and len(frames) > 1:
+            last = frames.pop()
+            frames[-1] = max(frames[-1], last)
+            i += 1
+            continue
+        if ch == "{":
+            m = _COUNT.match(pattern, i)
+            if m and (m.group(1) or m.group(2)):
+                count = max(int(m.group(1) or 0), int(m.group(2) or 0))
+                last = last * max(count, 1)
+                frames[-1] = max(frames[-1], last)
+                i = m.end()
+                if last > 10 ** 9:
+                    return last
+                continue
+        last = 1
+        i += 1
+    return max(frames)
 
 
 def _respan(node: Node, start: int, end: int) -> Node:

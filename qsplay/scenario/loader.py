@@ -710,11 +710,16 @@ def _pos(node, key=None, value: bool = False) -> tuple[int, int]:
     """0-based (line, col) of a node, of a key in a mapping, or of the value under that key."""
     try:
         if key is not None and isinstance(node, CommentedMap):
-            return node.lc.value(key) if value else node.lc.key(key)
-        if isinstance(node, (CommentedMap, CommentedSeq)):
-            return node.lc.line, node.lc.col
+            got = node.lc.value(key) if value else node.lc.key(key)
+        elif isinstance(node, (CommentedMap, CommentedSeq)):
+            got = node.lc.line, node.lc.col
+        else:
+            got = None
     except (KeyError, AttributeError, TypeError):
-        pass
+        got = None
+    # a document built in memory (an import, an edit) has no positions: the top of the file
+    if isinstance(got, tuple) and len(got) == 2 and all(isinstance(v, int) for v in got):
+        return got
     return 0, 0
 
 

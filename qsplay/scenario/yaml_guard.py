@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -61,7 +62,9 @@ def read_yaml(text: str, filename: str, loader: YAML):
     if _MAYBE_TAG_OR_ALIAS.search(text):
         _check_events(text, filename)  # tags, alias expansion and depth, before building anything
     try:
-        data = loader.load(io.StringIO(text))
+        with warnings.catch_warnings():  # ruamel warns on stderr about re-used anchors: not ours to print
+            warnings.simplefilter("ignore")
+            data = loader.load(io.StringIO(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -89,7 +92,7 @@ def _check_events(text: str, filename: str) -> None:
     stack: list[list] = []  # open collections: [anchor, size so far]
     total = 0
     try:
-        for event in YAML(typ="rt").parse(io.StringIO(text)):
+        for event in _events(text):
             mark = event.start_mark
             where = (mark.line + 1, mark.column + 1)
             tag = getattr(event, "tag", None)
@@ -127,6 +130,12 @@ def _check_events(text: str, filename: str) -> None:
                                            f"(an alias bomb?); write the values out or use fewer aliases"))
     except (MarkedYAMLError, YAMLError):
         return  # the loader reports the syntax error itself, with its position
+
+
+def _events(text: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield from YAML(typ="rt").parse(io.StringIO(text))
 
 
 def _tag_message(tag: str, event) -> str:
