@@ -122,10 +122,25 @@ def test_round_trip_import_export_import_is_lossless_for_rules(tmp_path):
 
 
 @pytest.mark.parametrize("content, fragment", [
-    ('[{"name": "x", "rule": "", "resourceFilter": "Stream_*", "actions": 2,', "line 1, col"),
-    ('{"unexpected": true}', "not a /qrs/systemrule response"),
     ('[{"name": "x", "rule": "", "resourceFilter": "Stream_*", "actions": 2, "ruleContext": 7}]', "ruleContext 7"),
     ('[{"name": "x", "rule": "", "resourceFilter": "Stream_*", "actions": "read"}]', "bitmask"),
+])
+def test_a_rule_with_fields_of_the_wrong_kind_is_left_out_and_said(tmp_path, content, fragment, capsys):
+    """One bad record does not stop a site's import: the rule is left out, kept as a comment in the
+    scenario, and the note names the file, the record and what was wrong."""
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "systemrule.json").write_text(content)
+    code = main(["import-qrs", str(folder), "-o", str(tmp_path / "x.yaml")])
+    err = capsys.readouterr().err
+    assert code == 0 and fragment in err and "systemrule.json[0]: rule 'x'" in err
+    written = (tmp_path / "x.yaml").read_text()
+    assert "Rules left out" in written and fragment in written
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ('[{"name": "x", "rule": "", "resourceFilter": "Stream_*", "actions": 2,', "line 1, col"),
+    ('{"unexpected": true}', "not a /qrs/systemrule response"),
     ('{"columnNames": ["name"], "rows": [["a", "b"]]}', "rows[0] has 2 cells"),
 ])
 def test_malformed_exports_give_located_errors(tmp_path, content, fragment, capsys):

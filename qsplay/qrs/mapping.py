@@ -102,7 +102,7 @@ def rule_entries(records: list[dict], report: list[str]) -> tuple[list[dict], li
             actions = rule_actions(rec, where)
             context = rule_context(rec, report, where)
         except ValueError as err:  # a record with fields of the wrong kind: left out, said why
-            left_out.append((rec, str(err).split(": ", 1)[-1]))
+            left_out.append((rec, str(err).removeprefix(where + ": ")))
             report.append(f"{err}: kept as a comment in the scenario")
             continue
         seed = str(rec.get("seedId") or ZERO_GUID)
