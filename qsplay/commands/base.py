@@ -87,10 +87,10 @@ class Session:
     def replace_site(self, site: Site, remember: bool = True, description: str = "edit") -> None:
         """A what-if edit: keep the previous site for undo; the clock and usage carry on."""
         from ..engine import engine_for
+        engine = engine_for(site)  # first: a Ctrl-C before the swap leaves the session as it was
         if remember and self.site is not None:
             self.undo_stack.append((self.site, description))
-        self.site = site
-        self.engine = engine_for(site)
+        self.site, self.engine = site, engine
 
     def edit(self, description: str, change: Callable[[Any], None]) -> Site:
         """Apply `change` to a copy of the scenario document and rebuild the site from it. A change

@@ -23,6 +23,8 @@ def run_time(session: Session, args: argparse.Namespace) -> Output:
             target = state.now + parse_duration(args.when) if relative else parse_time(args.when)
         except ValueError as exc:
             raise CommandError(f"{exc}; or a time like 2026-11-03T09:00Z") from None
+        except OverflowError:
+            raise CommandError("that is past the year 9999, where the clock ends") from None
         if target < state.now:
             raise CommandError(f"the clock only moves forward (it is {state.now:%Y-%m-%d %H:%M} UTC); "
                                f"load the file again to start over")

@@ -88,7 +88,11 @@ def apply_step(site: Site, state, step: dict) -> list[str]:
     from .licensing import allocate_access, deallocate, logout
     events = []
     if step.get("advance") is not None:
-        events += state.advance_to(state.now + step["advance"])
+        try:
+            target = state.now + step["advance"]
+        except OverflowError:
+            raise StepRefused(f"advance {step['advance']}: that is past the year 9999, where the clock ends") from None
+        events += state.advance_to(target)
         events.append(f"the clock moves to {state.now:%Y-%m-%d %H:%M} UTC")
     if step.get("at") is not None:
         events += state.advance_to(step["at"])

@@ -40,6 +40,9 @@ class QsplayKernel(IPythonKernel):
                 output = run_line(self.qsplay, line)
             except (CommandError, ScenarioError) as exc:
                 return self._error(type(exc).__name__, str(exc), silent)
+            except KeyboardInterrupt:  # "Interrupt the kernel" during a long audit
+                return self._error("KeyboardInterrupt", "interrupted; the site is as it was before this line",
+                                   silent)
             except Exception as exc:  # never let a cell kill the kernel
                 return self._error(type(exc).__name__, f"internal error: {exc}", silent)
             if not silent:

@@ -341,5 +341,11 @@ def parse_duration(text: str):
     parts = re.findall(r"(\d+(?:\.\d+)?)([dhms])", body.lower())
     if not parts or "".join(n + u for n, u in parts) != body.lower():
         raise ValueError(f"a duration looks like 90m, 2h, 7d or 1h30m, not {text!r}")
-    unit = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
-    return sum((timedelta(**{unit[u]: float(n)}) for n, u in parts), timedelta())
+    seconds_in = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    seconds = sum(float(n) * seconds_in[u] for n, u in parts)
+    if seconds > MAX_DURATION_DAYS * 86400:
+        raise ValueError(f"a duration of at most {MAX_DURATION_DAYS} days (100 years), not {text!r}")
+    return timedelta(seconds=seconds)
+
+
+MAX_DURATION_DAYS = 36500

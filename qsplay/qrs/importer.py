@@ -112,7 +112,7 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
             connections.append(entry)
     definitions = {}
     for rec in export.records["custompropertydefinition"] + [
-            d for r in export.records["package"] for d in (r.get("customPropertyObj") or [])]:
+            d for r in export.records["package"] for d in _list(r.get("customPropertyObj"))]:
         if isinstance(rec, dict) and isinstance(rec.get("name"), str) and rec["name"] not in definitions:
             entry = CommentedMap(name=str(rec["name"]))
             if rec.get("choiceValues"):
@@ -209,6 +209,10 @@ def _users(export: Export, report: list[str]) -> tuple[list, set]:
                     entry[target] = True
             users.append(entry)
     return users, known
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 @contextmanager

@@ -31,6 +31,8 @@ MAX_EXPANSION = 200_000  # values a document may expand to through aliases
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _MAYBE_TAG_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[!&*]", re.M)
 _LONG_NUMBER = re.compile(r"\d{4000,}")
+_DEEP_INDENT = re.compile(r"^ {120,}\S", re.M)  # deep block nesting: measured by events first
+_OPENERS = re.compile(r"(?:[\[{]\s*){%d}" % (MAX_DEPTH + 1))  # [[[[... : refused before the slow reader sees it
 
 
 class YamlRefused(Exception):
@@ -59,7 +61,11 @@ def read_yaml(text: str, filename: str, loader: YAML):
                                      f"invisible bidirectional control character U+{ord(bidi.group()):04X}: it "
                                      f"makes text display differently from what it is, so scenarios may not "
                                      f"contain it"))
-    if _MAYBE_TAG_OR_ALIAS.search(text):
+    deep = _OPENERS.search(text)
+    if deep:
+        raise YamlRefused(_at_offset(filename, text, deep.start(),
+                                     f"nested too deeply: more than {MAX_DEPTH} levels of mappings and lists"))
+    if _MAYBE_TAG_OR_ALIAS.search(text) or _DEEP_INDENT.search(text):
         _check_events(text, filename)  # tags, alias expansion and depth, before building anything
     try:
         with warnings.catch_warnings():  # ruamel warns on stderr about re-used anchors: not ours to print
@@ -76,6 +82,9 @@ def read_yaml(text: str, filename: str, loader: YAML):
     except RecursionError:
         _check_events(text, filename)  # finds where it nests too deeply
         raise YamlRefused(_problem(filename, text, 1, 1, "nested too deeply to read"))
+    except (TypeError, AttributeError, KeyError, IndexError) as exc:  # e.g. a mapping used as a key
+        _check_events(text, filename)
+        raise YamlRefused(_problem(filename, text, 1, 1, f"could not be read as YAML ({type(exc).__name__}: {exc})"))
     except ValueError as exc:
         long_number = _LONG_NUMBER.search(text)
         if long_number:
@@ -99,19 +108,23 @@ def _check_events(text: str, filename: str) -> None:
             if tag is not None and isinstance(event, (ScalarEvent, CollectionStartEvent)) and \
                     not (isinstance(event, ScalarEvent) and tag == "!" ):
                 raise YamlRefused(_problem(filename, text, *where, _tag_message(str(tag), event)))
+            if stack and stack[-1][2] == "key" and isinstance(event, CollectionStartEvent):
+                raise YamlRefused(_problem(filename, text, *where, "a mapping or a list cannot be a key; "
+                                                                   "keys are plain names such as users: or name:"))
             if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
-                stack.append([event.anchor, 1])
+                stack.append([event.anchor, 1, "key" if isinstance(event, MappingStartEvent) else "item"])
                 if len(stack) > MAX_DEPTH:
                     raise YamlRefused(_problem(filename, text, *where,
                                                f"nested too deeply: more than {MAX_DEPTH} levels of mappings "
                                                f"and lists"))
                 continue
             if isinstance(event, CollectionEndEvent):
-                anchor, size = stack.pop()
+                anchor, size, _ = stack.pop()
                 if anchor:
                     sizes[anchor] = size
                 if stack:
                     stack[-1][1] += size
+                    _next(stack[-1])
                 continue
             if isinstance(event, AliasEvent):
                 size = sizes.get(event.anchor, 1)
@@ -124,12 +137,19 @@ def _check_events(text: str, filename: str) -> None:
             total += size
             if stack:
                 stack[-1][1] += size
+                _next(stack[-1])
             if total > MAX_EXPANSION or (stack and stack[-1][1] > MAX_EXPANSION):
                 raise YamlRefused(_problem(filename, text, *where,
                                            f"aliases expand this document to more than {MAX_EXPANSION:,} values "
                                            f"(an alias bomb?); write the values out or use fewer aliases"))
     except (MarkedYAMLError, YAMLError):
         return  # the loader reports the syntax error itself, with its position
+
+
+def _next(frame: list) -> None:
+    """In a mapping, keys and values take turns."""
+    if frame[2] != "item":
+        frame[2] = "value" if frame[2] == "key" else "key"
 
 
 def _events(text: str):

@@ -138,10 +138,16 @@ def execute(session: Session, line: str, write) -> None:
     except ScenarioError as exc:
         write(f"{exc}\n")
         return
+    except KeyboardInterrupt:  # Ctrl-C during a long audit: back to the prompt, nothing half-applied
+        write("interrupted (Ctrl-C); the site is as it was before this line, the session goes on\n")
+        return
     except Exception as exc:  # never let one line end the session
         write(f"internal error ({type(exc).__name__}): {exc}\nthe session goes on; please report this\n")
         return
-    write(output.render())
+    try:
+        write(output.render())
+    except KeyboardInterrupt:
+        write("\ninterrupted (Ctrl-C) while printing; the session goes on\n")
 
 
 def run_shell(path: str | None = None, input=None, output=None, history=None) -> int:
