@@ -145,3 +145,67 @@ def test_commas_in_a_flow_mapping_name_are_mended_with_a_warning():
 def test_conformance_files_load():
     for path in sorted((SHARED / "conformance").glob("*.yaml")):
         load_scenario(path)
+
+
+# -- hostile and careless files (docs/hardening.md) ------------------------------------------------
+import pytest  # noqa: E402
+
+from qsplay.scenario import ScenarioError as _ScenarioError, load_scenario_text as _load  # noqa: E402
+
+
+def _problems(text: str) -> list:
+    with pytest.raises(_ScenarioError) as info:
+        _load(text, "site.yaml")
+    return info.value.problems
+
+
+def test_duplicate_users_and_ids_are_located():
+    problems = _problems("name: x\nusers:\n  - {directory: CORP, id: a}\n  - {directory: CORP, id: a}\n"
+                         "streams:\n  - {name: S, id: 11111111-1111-1111-1111-111111111111}\n"
+                         "  - {name: T, id: 11111111-1111-1111-1111-111111111111}\n")
+    assert [(p.line, "already") for p in problems if "already" in p.message] == [(4, "already"), (7, "already")]
+
+
+def test_a_python_tag_constructs_nothing_and_is_refused():
+    (problem,) = _problems("name: x\nusers: !!python/object/apply:os.system ['echo hacked']\n")
+    assert (problem.line, problem.col) == (2, 8) and "!!python/object/apply:os.system" in problem.message
+
+
+def test_an_unquoted_condition_beginning_with_bang_is_explained():
+    """YAML reads `!user.IsAnonymous()` as a tag and the condition as empty, which would make the rule
+    grant to everyone; the loader says to quote it."""
+    (problem,) = _problems("name: x\nsecurity_rules:\n  - name: r\n    resource_filter: Stream_*\n"
+                           "    actions: [read]\n    condition: !user.IsAnonymous()\n")
+    assert problem.line == 6 and 'condition: "!user.IsAnonymous()"' in problem.message
+
+
+def test_an_alias_bomb_is_refused_before_it_expands():
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i, name in enumerate("bcdefghi"):
+        prev = "abcdefghi"[i]
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    (problem,) = _problems("\n".join(lines) + "\nname: *i\n")
+    assert "alias" in problem.message and problem.line <= 9
+
+
+def test_moderate_aliases_still_work():
+    site = _load("qsplay: 1\nname: x\nusers:\n  - &ann {directory: CORP, id: ann, groups: [Sales]}\n"
+                 "streams:\n  - {name: S, owner: CORP\\ann}\n", "site.yaml")
+    assert site.streams[-1].owner.user_id == "ann"
+
+
+def test_bidi_override_characters_are_refused_where_they_are():
+    (problem,) = _problems("name: x\nusers:\n  - {directory: CORP, id: \"adm\u202enimda\"}\n")
+    assert (problem.line, problem.col) == (3, 31) and "U+202E" in problem.message
+
+
+def test_deep_nesting_is_refused_not_a_recursion_error():
+    (problem,) = _problems("name: x\nusers: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "nested too deeply" in problem.message and problem.line == 2
+
+
+def test_a_mapping_as_a_key_is_located():
+    (problem,) = _problems("name: x\n? {a: b}\n: c\n")
+    assert problem.line == 2 and "key" in problem.message
+    (problem,) = _problems("name: x\nusers:\n  ? - {directory: CORP, id: a}\n  : 1\n")
+    assert problem.line == 3 and "cannot be a key" in problem.message
