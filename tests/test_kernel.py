@@ -30,6 +30,15 @@ class QsplayKernelProtocol(jupyter_kernel_test.KernelTests):
         html = [o for o in outputs if o["msg_type"] == "display_data"][0]["content"]["data"]["text/html"]
         assert "verdict allow" in html
 
+    def test_qsplay_hostile_cells_never_end_the_kernel(self):
+        for cell in ["\x00\x01", "can 'CORP\\bob read", "eval " + "(" * 5000, "time +99999999999d",
+                     "can " + "x" * 100_000, "\u202e\ud7ff", "audit --format", "rule add X --filter '' --actions read"]:
+            reply, _ = self.run_cell(cell)
+            assert reply["content"]["status"] in ("ok", "error")
+            assert "internal error" not in reply["content"].get("evalue", "")
+        reply, outputs = self.run_cell("can CORP\\bob read stream:Public")
+        assert reply["content"]["status"] == "ok"
+
     def test_qsplay_graph_is_inline_svg(self):
         reply, outputs = self.run_cell("graph --rule Stream")
         data = [o for o in outputs if o["msg_type"] == "display_data"][0]["content"]["data"]
