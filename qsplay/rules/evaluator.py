@@ -204,11 +204,7 @@ class _Evaluator:
             else:
                 result = bool(left or right) and not any(_equal(a, b, ci) for a in left for b in right)
             if self.trace and (len(shown_left) > 1 or len(shown_right) > 1):
-                reading = ("true when at least one value differs" if sem.ne_on_lists == "any_differs"
-                           else "true when no value is equal")
-                notes.append(f"{op} on {len(left)} and {len(right)} values is {reading} (semantics "
-                             f"ne_on_lists={sem.ne_on_lists}; Qlik's rule is UNCONFIRMED). To mean "
-                             f"'not in', write !({self.text(node.left)} = {self.text(node.right)})")
+                notes.append(_ne_note(op, len(left), len(right), sem, self.text(node.left), self.text(node.right)))
         elif op == "like":
             pattern = node.right.value
             result = any(_like(_as_text(a), pattern) for a in left)
@@ -216,19 +212,9 @@ class _Evaluator:
                 notes.append("? is matched as a plain character; Qlik documents only * as a wildcard")
         else:  # matches
             pattern = node.right.value
-            sensitive = sem.matches_case == "sensitive"
-            result = False
-            for a in left:
-                try:
-                    if _matches(_as_text(a), pattern, sensitive):
-                        result = True
-                        break
-                except TimeoutError:
-                    notes.append(f"the pattern took longer than {MATCH_TIMEOUT_SECONDS * 1000:.0f} ms on "
-                                 f"{_as_text(a)!r} and was stopped; that value counts as no match")
+            result = _matches_any(left, pattern, sem.matches_case == "sensitive", notes)
             if self.trace:
-                notes.append(f"matches is a full, {'case-sensitive' if sensitive else 'case-insensitive'} "
-                             f"regular-expression match (semantics matches_case={sem.matches_case})")
+                notes.append(_matches_note(sem))
         if not self.trace:
             return result, None
         operands = [(self.text(node.left), _shown(shown_left))]
@@ -244,31 +230,59 @@ class _Evaluator:
         notes: list[str] = []
         targets = self.resolve_path(node.target, notes)
         nested: list = []
-        fn = node.function
-        if fn == "IsAnonymous":
-            result = any(getattr(t, "is_anonymous", False) for t in targets)
-        elif fn == "Empty":
-            result = not targets
-        elif fn == "IsOwned":
-            result = any(not isinstance(t, str) and t.get("owner") for t in targets)
-        else:  # HasPrivilege
-            result = False
-            resources = [t for t in targets if not isinstance(t, str)]
-            if not resources and self.trace:
-                notes.append(f"{node.target.dotted} is empty, so there is nothing to have {node.arg} on")
-            for target in resources:
-                if self.ctx.has_privilege is None:
-                    raise EvaluationFailure("HasPrivilege cannot be evaluated here")
-                granted, sub = self.ctx.has_privilege(target, node.arg, self.trace)
-                if self.trace and sub is not None:
-                    nested.append(sub)
-                if granted:
-                    result = True
-                    break
+        result = call_value(node.function, node.arg, node.target.dotted, targets, self.ctx.has_privilege,
+                            self.trace, notes, nested)
         if not self.trace:
             return result, None
         operands = [(self.text(node.target), _shown(targets))]
         return result, TraceNode("call", self.text(node), result, operands=operands, notes=notes, nested=nested)
+
+
+def call_value(fn: str, arg: str | None, dotted: str, targets: list, has_privilege, trace: bool,
+               notes: list[str], nested: list) -> bool:
+    """IsAnonymous, Empty, IsOwned, HasPrivilege on a path's values (shared by both traced walks)."""
+    if fn == "IsAnonymous":
+        return any(getattr(t, "is_anonymous", False) for t in targets)
+    if fn == "Empty":
+        return not targets
+    if fn == "IsOwned":
+        return any(not isinstance(t, str) and t.get("owner") for t in targets)
+    resources = [t for t in targets if not isinstance(t, str)]  # HasPrivilege
+    if not resources and trace:
+        notes.append(f"{dotted} is empty, so there is nothing to have {arg} on")
+    for target in resources:
+        if has_privilege is None:
+            raise EvaluationFailure("HasPrivilege cannot be evaluated here")
+        granted, sub = has_privilege(target, arg, trace)
+        if trace and sub is not None:
+            nested.append(sub)
+        if granted:
+            return True
+    return False
+
+
+def _ne_note(op: str, n_left: int, n_right: int, sem: Semantics, left_text: str, right_text: str) -> str:
+    reading = ("true when at least one value differs" if sem.ne_on_lists == "any_differs"
+               else "true when no value is equal")
+    return (f"{op} on {n_left} and {n_right} values is {reading} (semantics ne_on_lists={sem.ne_on_lists}; "
+            f"Qlik's rule is UNCONFIRMED). To mean 'not in', write !({left_text} = {right_text})")
+
+
+def _matches_any(values: list, pattern: str, sensitive: bool, notes: list[str]) -> bool:
+    """A full match against any value; a value that takes too long is stopped, noted, and no match."""
+    for a in values:
+        try:
+            if _matches(_as_text(a), pattern, sensitive):
+                return True
+        except TimeoutError:
+            notes.append(f"the pattern took longer than {MATCH_TIMEOUT_SECONDS * 1000:.0f} ms on "
+                         f"{_as_text(a)!r} and was stopped; that value counts as no match")
+    return False
+
+
+def _matches_note(sem: Semantics) -> str:
+    return (f"matches is a full, {'case-sensitive' if sem.matches_case == 'sensitive' else 'case-insensitive'} "
+            f"regular-expression match (semantics matches_case={sem.matches_case})")
 
 
 def _as_text(value) -> str:

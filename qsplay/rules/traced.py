@@ -7,8 +7,8 @@ reference resolver, so its notes are word for word the same.
 from __future__ import annotations
 
 from .ast import And, Bool, Call, Compare, Not, Or, ParsedCondition, Path, Str
-from .evaluator import (MATCH_TIMEOUT_SECONDS, EvaluationFailure, TraceNode, _as_text, _equal, _Evaluator, _like,
-                        _matches, _shown)
+from .evaluator import (EvaluationFailure, TraceNode, _as_text, _equal, _Evaluator, _like, _matches_any,
+                        _matches_note, _ne_note, _shown, call_value)
 
 
 def compiled_traced(parsed: ParsedCondition, semantics):
@@ -129,8 +129,6 @@ class _Compiler:
                 return any(_equal(a, b, ci) for a in left for b in right)
         elif op in ("!=", "!=="):
             ci = op == "!="
-            reading = ("true when at least one value differs" if sem.ne_on_lists == "any_differs"
-                       else "true when no value is equal")
             any_differs = sem.ne_on_lists == "any_differs"
 
             def test(left, right, shown_left, shown_right, notes):
@@ -139,9 +137,7 @@ class _Compiler:
                 else:
                     result = bool(left or right) and not any(_equal(a, b, ci) for a in left for b in right)
                 if len(shown_left) > 1 or len(shown_right) > 1:
-                    notes.append(f"{op} on {len(left)} and {len(right)} values is {reading} (semantics "
-                                 f"ne_on_lists={sem.ne_on_lists}; Qlik's rule is UNCONFIRMED). To mean "
-                                 f"'not in', write !({left_text} = {right_text})")
+                    notes.append(_ne_note(op, len(left), len(right), sem, left_text, right_text))
                 return result
         elif op == "like":
             pattern = node.right.value
@@ -156,19 +152,10 @@ class _Compiler:
         else:
             pattern = node.right.value
             sensitive = sem.matches_case == "sensitive"
-            how = (f"matches is a full, {'case-sensitive' if sensitive else 'case-insensitive'} "
-                   f"regular-expression match (semantics matches_case={sem.matches_case})")
+            how = _matches_note(sem)
 
             def test(left, right, shown_left, shown_right, notes):
-                result = False
-                for a in left:
-                    try:
-                        if _matches(_as_text(a), pattern, sensitive):
-                            result = True
-                            break
-                    except TimeoutError:
-                        notes.append(f"the pattern took longer than {MATCH_TIMEOUT_SECONDS * 1000:.0f} ms on "
-                                     f"{_as_text(a)!r} and was stopped; that value counts as no match")
+                result = _matches_any(left, pattern, sensitive, notes)
                 notes.append(how)
                 return result
 
@@ -198,26 +185,7 @@ class _Compiler:
             notes: list[str] = []
             targets = targets_of(ctx, notes)
             nested: list = []
-            if fn == "IsAnonymous":
-                result = any(getattr(t, "is_anonymous", False) for t in targets)
-            elif fn == "Empty":
-                result = not targets
-            elif fn == "IsOwned":
-                result = any(not isinstance(t, str) and t.get("owner") for t in targets)
-            else:  # HasPrivilege
-                result = False
-                resources = [t for t in targets if not isinstance(t, str)]
-                if not resources:
-                    notes.append(f"{dotted} is empty, so there is nothing to have {arg} on")
-                for target in resources:
-                    if ctx.has_privilege is None:
-                        raise EvaluationFailure("HasPrivilege cannot be evaluated here")
-                    granted, sub = ctx.has_privilege(target, arg, True)
-                    if sub is not None:
-                        nested.append(sub)
-                    if granted:
-                        result = True
-                        break
+            result = call_value(fn, arg, dotted, targets, ctx.has_privilege, True, notes, nested)
             return result, TraceNode("call", text, result, operands=[(target_text, _shown(targets))],
                                      notes=notes, nested=nested)
         return run
