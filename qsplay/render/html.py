@@ -2,9 +2,12 @@
 no scripts, so it renders the same in JupyterLab, classic Notebook and a static export."""
 from __future__ import annotations
 
+from ..rules.evaluator import trace_as_dict
+
 from html import escape
 
 from ..engine.decision import Decision, SecurityResult
+from ..rules.evaluator import trace_as_dict
 
 CSS = """<style>
 .qsp{font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:13px;line-height:1.45;max-width:980px}
@@ -50,7 +53,7 @@ def render_decision_html(decision: Decision) -> str:
         for step in by_phase[phase]:
             parts.append(f'<li class="{_outcome(step.outcome)}">{escape(step.text)}')
             if step.detail and "trace" in step.detail:
-                parts.append(f"<details><summary>condition</summary>{render_trace_html(_plain(step.detail['trace']))}</details>")
+                parts.append(f"<details><summary>condition</summary>{render_trace_html(trace_as_dict(step.detail['trace']))}</details>")
             parts.append("</li>")
         parts.append("</ul>")
     parts.append("</div>")
@@ -139,8 +142,3 @@ def render_table_html(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
     return f'{CSS}<div class="qsp"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
-
-
-def _plain(trace):
-    """A trace as dicts, whether it is still a TraceNode (a Decision) or already plain (JSON)."""
-    return trace.to_dict() if hasattr(trace, "to_dict") else trace

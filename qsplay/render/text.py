@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..engine.decision import Decision, SecurityResult
+from ..rules.evaluator import trace_as_dict
 
 MARK = {"pass": "+", "fail": "x", "skip": "-", "note": "!", "info": " "}
 PHASE_TITLES = {"authentication": "1. Authentication (virtual proxy)", "license": "2. Licence (access type)",
@@ -32,7 +33,7 @@ def render_decision(decision: Decision, verbose: bool = False) -> str:
         for step in by_phase[phase]:
             if step.detail and "trace" in step.detail and verbose:
                 lines.append(f"   {MARK.get(step.outcome, ' ')} {step.text}")
-                lines.extend(render_trace(_plain(step.detail["trace"]), "       "))
+                lines.extend(render_trace(trace_as_dict(step.detail["trace"]), "       "))
             else:
                 lines.append(f"   {MARK.get(step.outcome, ' ')} {step.text}")
     return "\n".join(lines).rstrip() + "\n"
@@ -114,8 +115,3 @@ def _values(values: list[str]) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _plain(trace):
-    """A trace as dicts, whether it is still a TraceNode (a Decision) or already plain (JSON)."""
-    return trace.to_dict() if hasattr(trace, "to_dict") else trace

@@ -54,6 +54,11 @@ class TraceNode:
         return out
 
 
+def trace_as_dict(trace) -> dict:
+    """A trace as dicts, whether it is still a TraceNode (in a Decision) or already plain (from JSON)."""
+    return trace.to_dict() if hasattr(trace, "to_dict") else trace
+
+
 class EvaluationFailure(Exception):
     """The rule cannot be evaluated (QRS audit: evaluationState 'evaluationfailure')."""
 
