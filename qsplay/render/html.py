@@ -2,9 +2,9 @@
 no scripts, so it renders the same in JupyterLab, classic Notebook and a static export."""
 from __future__ import annotations
 
-from ..rules.evaluator import trace_as_dict
-
 from html import escape
+
+from ..rules.evaluator import trace_as_dict
 
 from ..engine.decision import Decision, SecurityResult
 from ..rules.evaluator import trace_as_dict
