@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from html import escape
 
-from ..rules.evaluator import trace_as_dict
-
 from ..engine.decision import Decision, SecurityResult
 from ..rules.evaluator import trace_as_dict
 
