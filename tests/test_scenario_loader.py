@@ -206,6 +206,6 @@ def test_deep_nesting_is_refused_not_a_recursion_error():
 
 def test_a_mapping_as_a_key_is_located():
     (problem,) = _problems("name: x\n? {a: b}\n: c\n")
-    assert problem.line == 2 and "key" in problem.message
+    assert problem.line == 2 and "cannot be a key" in problem.message
     (problem,) = _problems("name: x\nusers:\n  ? - {directory: CORP, id: a}\n  : 1\n")
     assert problem.line == 3 and "cannot be a key" in problem.message

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import difflib
 import io
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .. import defaults
 from ..engine.request import ANONYMOUS, make_request
@@ -157,6 +157,11 @@ class Reader:
             return False
         self.mend_split_text(node, path, allowed)
         for key in node:
+            if isinstance(key, Mapping) or (isinstance(key, Sequence) and not isinstance(key, str)):
+                # `? {a: b}`: YAML allows it, a scenario never needs it
+                self.at_key(node, key, path, "a mapping or a list cannot be a key; keys are plain names such as "
+                                             "users: or name:")
+                continue
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(allowed)}"
