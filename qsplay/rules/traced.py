@@ -88,7 +88,7 @@ class _Compiler:
     def path(self, path: Path):
         root = path.root
         segments = path.segments
-        parsed, sem = self.parsed, self.sem
+        parsed = self.parsed
         uses_environment = root == "user" and any(s.lower() == "environment" for s in segments)
 
         def slow(ctx, notes):

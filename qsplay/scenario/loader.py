@@ -7,7 +7,6 @@ with the user's comments and key order intact.
 from __future__ import annotations
 
 import difflib
-import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable
