@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from ..model import LicenseRule, SecurityRule, Site, VirtualProxy, stable_id
-from ..rules import parse, parse_filter
+from ..rules import ConditionError, FilterError, parse, parse_filter
 from ..rules.actions import normalize_action
 from ..scenario import site_from_document
 from ..scenario.document import clone, entry, find_named, find_user, flow_list, rule_entry, section, set_value
@@ -186,9 +186,15 @@ def _rule_fields(changes: dict) -> dict | None:
         elif key in ("context", "disabled", "description"):
             out[key] = value
         elif key == "condition":
-            out.update(condition=str(value), parsed=parse(str(value)), parse_error=None)
+            try:
+                out.update(condition=str(value), parsed=parse(str(value)), parse_error=None)
+            except ConditionError:
+                return None  # the loader reports it, located, when the document form is applied
         elif key == "resource_filter":
-            out.update(resource_filter=str(value), filter=parse_filter(str(value)))
+            try:
+                out.update(resource_filter=str(value), filter=parse_filter(str(value)))
+            except FilterError:
+                return None
         else:
             return None
     return out
@@ -298,8 +304,12 @@ def add_license_rule(name: str, rule_type: str, condition: str) -> Edit:
     article = "an" if label[0] in "aeiou" else "a"
 
     def model(site):
+        try:
+            parsed = parse(condition)
+        except ConditionError as exc:
+            raise ValueError(str(exc))
         return _appended(site.license_rules, LicenseRule(name=name, type=rule_type, condition=condition,
-                                                         id=stable_id("license_rule", name), parsed=parse(condition)))
+                                                         id=stable_id("license_rule", name), parsed=parsed))
     return Edit("add_license_rule", f"add {article} {label} licence rule \"{name}\" with condition {condition}",
                 lambda doc: section(doc, "license_rules").append(
                     entry({"name": name, "type": rule_type, "condition": condition})), model)
