@@ -31,17 +31,21 @@ class Engine:
 
         identity = authenticate(self.site, request, steps)
         if identity.outcome == "refused":
-            return Decision(request, "deny", "authentication", identity, None, None, steps, state.now)
+            return Decision(request, "deny", "authentication", identity, None, None, steps, state.now,
+                            rule_set=self.site.rule_set)
 
         license = self.licensing.allocate(identity, request, state, steps)
         if not license.granted:
-            return Decision(request, "deny", "license", identity, license, None, steps, state.now)
+            return Decision(request, "deny", "license", identity, license, None, steps, state.now,
+                            rule_set=self.site.rule_set)
 
         security = self.security.evaluate(identity.user, resource, request.action, request.context,
                                           request.environment, trace=trace)
+        if self.site.rule_set is not None:
+            steps.append(Step("security", f"The site uses the {self.site.rule_set.describe()}.", "info"))
         steps.extend(_security_steps(security))
         return Decision(request, "allow" if security.allowed else "deny", None if security.allowed else "security",
-                        identity, license, security, steps, state.now)
+                        identity, license, security, steps, state.now, rule_set=self.site.rule_set)
 
 
 def _security_steps(security) -> list[Step]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KINDS = ("systemrule", "user", "stream", "app", "app_object", "dataconnection", "custompropertydefinition",
-         "virtualproxyconfig", "package")
+         "virtualproxyconfig", "package", "about")
 
 
 class QrsError(Exception):
@@ -83,7 +83,8 @@ def classify(path: Path, data) -> tuple[str | None, list[dict]]:
     stem = path.stem.lower().replace("-", "_")
     by_name = {"systemrule": "systemrule", "user": "user", "stream": "stream", "app": "app",
                "app_object": "app_object", "appobject": "app_object", "dataconnection": "dataconnection",
-               "custompropertydefinition": "custompropertydefinition", "virtualproxyconfig": "virtualproxyconfig"}
+               "custompropertydefinition": "custompropertydefinition", "virtualproxyconfig": "virtualproxyconfig",
+               "about": "about"}
     if stem in by_name:
         return by_name[stem], records
     return _by_content(records), records
@@ -93,6 +94,8 @@ def _by_content(records: list[dict]) -> str | None:
     if not records:
         return None
     keys = set().union(*(r.keys() for r in records[:20]))
+    if "buildVersion" in keys:  # /qrs/about: which release the site runs
+        return "about"
     if {"resourceFilter", "rule"} <= keys:
         return "systemrule"
     if {"userDirectory", "userId"} <= keys:
