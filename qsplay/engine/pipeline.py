@@ -1,4 +1,5 @@
-"""One request through the three phases: authentication, licence, security -> a Decision."""
+"""One request through the phases: authentication, licence, security, and (when an app is opened in the
+hub) section access -> a Decision."""
 from __future__ import annotations
 
 from ..model import Site
@@ -6,6 +7,7 @@ from .authentication import authenticate
 from .decision import Decision, Step
 from .licensing import Licensing
 from .request import Request
+from .section_access import app_opened, evaluate as evaluate_section_access, steps_for as section_access_steps
 from .security import SecurityEngine
 from .state import SiteState
 
@@ -40,8 +42,15 @@ class Engine:
         security = self.security.evaluate(identity.user, resource, request.action, request.context,
                                           request.environment, trace=trace)
         steps.extend(_security_steps(security))
-        return Decision(request, "allow" if security.allowed else "deny", None if security.allowed else "security",
-                        identity, license, security, steps, state.now)
+        if not security.allowed:
+            return Decision(request, "deny", "security", identity, license, security, steps, state.now)
+        app = app_opened(resource, request.action, request.context)
+        if app is None:
+            return Decision(request, "allow", None, identity, license, security, steps, state.now)
+        opened = evaluate_section_access(app.section_access, identity.user, app.ref, self.site.semantics)
+        steps.extend(section_access_steps(opened))
+        return Decision(request, "allow" if opened.allowed else "deny", None if opened.allowed else "section_access",
+                        identity, license, security, steps, state.now, section_access=opened)
 
 
 def _security_steps(security) -> list[Step]:
