@@ -64,16 +64,18 @@ SECTION_LOADERS: dict[str, Callable[["Reader", Any, Site], None]] = {}
 # ... and extra keys they read in common sections themselves (e.g. apps[].space): section -> keys
 EXTRA_ENTRY_KEYS: dict[str, tuple[str, ...]] = {}
 PLATFORMS = ("windows", "cloud")
+MAX_SCENARIO_BYTES = 256 * 1024 * 1024  # an L-size generated site is well under this
 
 
 def load_scenario(path: str | Path, lenient: bool = False) -> Site:
     """Load a scenario file. `lenient` keeps rules whose condition does not parse (they grant
     nothing and carry `parse_error`), for the linter; otherwise any problem raises ScenarioError."""
+    from ..files import FileProblem, read_text
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc.strerror or exc}")])
+        text = read_text(path, max_bytes=MAX_SCENARIO_BYTES)
+    except FileProblem as exc:
+        raise ScenarioError([Problem(str(path), 1, 1, "", "cannot read the file: " + str(exc).removeprefix(f"{path}: "))])
     except UnicodeDecodeError as exc:
         good = exc.object[:exc.start].decode("utf-8", errors="replace")
         line = good.count("\n") + 1
