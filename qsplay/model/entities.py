@@ -143,6 +143,7 @@ class Stream(Entity):
 class App(Entity):
     kind = "App"
     stream: Stream | None = None
+    section_access: Any = None  # model.section_access.SectionAccess, when the app's script has one
 
     @property
     def published(self) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from ..scenario.document import save_atomically, yaml_rt
+from ..scenario.document import yaml_rt
 from . import mapping
 from .reader import Export, QrsError, read_folder
 
@@ -20,6 +20,7 @@ SECTIONS = ("user_directories", "users", "custom_properties", "streams", "apps",
 def import_folder(folder: str | Path, name: str | None = None) -> tuple[CommentedMap, list[str]]:
     export = read_folder(folder)
     doc, left_out = build_document(export, name or f"Imported from {Path(folder).name}")
+    doc.qsplay_export = export  # where its values came from, for refusal messages (not dumped)
     return doc, export.report
 
 
@@ -160,8 +161,40 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
     return doc, left_out
 
 
-def write_scenario(doc: CommentedMap, path: str | Path) -> None:
-    save_atomically(doc, path)
+def write_scenario(doc: CommentedMap, path: str | Path):
+    """Write the scenario only if qsplay will load it (same loader, same character policy as
+    qsplay/safe_text.py): otherwise QrsError, naming the export record, and nothing is written.
+    Returns the loaded Site."""
+    from ..files import write_atomically
+    from ..scenario import ScenarioError, load_scenario_text
+    text = dump(doc)
+    try:
+        site = load_scenario_text(text, str(path))
+    except ScenarioError as exc:
+        raise QrsError(f"{_record_with_unsafe_text(getattr(doc, 'qsplay_export', None))}the scenario would not load, so "
+                       f"nothing was written to {path}:\n{exc}") from None
+    write_atomically(path, text)
+    return site
+
+
+def _record_with_unsafe_text(export: Export | None) -> str:
+    """'stream.json[3].name: U+202E (...)\n' for the first export value the character policy refuses."""
+    from ..safe_text import describe, first_unsafe
+    if export is None:
+        return ""
+    for records in export.records.values():
+        for record in records:
+            todo = [(record, "")]
+            while todo:
+                value, where = todo.pop()
+                if isinstance(value, dict):
+                    todo.extend((v, f"{where}.{k}") for k, v in value.items() if k != "_source")
+                elif isinstance(value, list):
+                    todo.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
+                elif isinstance(value, str) and first_unsafe(value):
+                    return (f"{record.get('_source', '?')}{where}: {describe(first_unsafe(value).group())}: qsplay "
+                            f"scenarios may not contain it (rename it on the server, or remove the record); ")
+    return ""
 
 
 def dump(doc) -> str:

@@ -22,6 +22,7 @@ from ..rules import ConditionError, FilterError, parse, parse_filter
 from ..rules.actions import ACTIONS, CONTEXTS, actions_from_mask, ALL_ACTIONS_MASK, normalize_action
 from ..semantics import CHOICES, Semantics
 from .errors import Problem, ScenarioError
+from .section_access import read_section_access
 
 TOP_KEYS = ("qsplay", "name", "description", "platform", "default_rules", "now", "license",
             "user_directories", "users", "streams", "apps", "objects", "data_connections", "extensions",
@@ -33,7 +34,7 @@ USER_KEYS = ("directory", "id", "name", "email", "groups", "roles", "properties"
 RESOURCE_KEYS = ("name", "id", "owner", "properties", "description")
 SECTION_KEYS = {
     "streams": RESOURCE_KEYS,
-    "apps": RESOURCE_KEYS + ("stream",),
+    "apps": RESOURCE_KEYS + ("stream", "section_access"),
     "objects": RESOURCE_KEYS + ("app", "type", "published", "approved"),
     "data_connections": RESOURCE_KEYS + ("type",),
     "extensions": RESOURCE_KEYS,
@@ -54,6 +55,7 @@ STEP_KEYS = ("name", "advance", "at", "logout", "deallocate", "allocate", "sessi
 STEP_ACTIONS = ("advance", "at", "logout", "deallocate", "allocate")
 REQUEST_KEYS = ("proxy", "user", "resource", "action", "context", "at", "environment", "session")
 ACCESS_VALUES = ("professional", "analyzer", "user_access")
+DENIED_BY = ("authentication", "license", "security", "section_access")
 
 # Other platforms (e.g. `platform: cloud`) register loaders for their own top-level sections:
 # name -> function(reader, value, site) that fills site.extra; a name starting with "_" always runs
@@ -62,16 +64,18 @@ SECTION_LOADERS: dict[str, Callable[["Reader", Any, Site], None]] = {}
 # ... and extra keys they read in common sections themselves (e.g. apps[].space): section -> keys
 EXTRA_ENTRY_KEYS: dict[str, tuple[str, ...]] = {}
 PLATFORMS = ("windows", "cloud")
+MAX_SCENARIO_BYTES = 256 * 1024 * 1024  # an L-size generated site is well under this
 
 
 def load_scenario(path: str | Path, lenient: bool = False) -> Site:
     """Load a scenario file. `lenient` keeps rules whose condition does not parse (they grant
     nothing and carry `parse_error`), for the linter; otherwise any problem raises ScenarioError."""
+    from ..files import FileProblem, read_text
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc.strerror or exc}")])
+        text = read_text(path, max_bytes=MAX_SCENARIO_BYTES)
+    except FileProblem as exc:
+        raise ScenarioError([Problem(str(path), 1, 1, "", "cannot read the file: " + str(exc).removeprefix(f"{path}: "))])
     except UnicodeDecodeError as exc:
         good = exc.object[:exc.start].decode("utf-8", errors="replace")
         line = good.count("\n") + 1
@@ -466,6 +470,8 @@ class Reader:
                     entity.approved = self.boolean(item, "approved", p)
                 if kind == "data_connection":
                     entity.type = self.text(item, "type", p, default="") or ""
+                if kind == "app":
+                    read_section_access(self, item, p, entity)
                 if not refined:
                     self.check_duplicate_id(site, kind, entity, item, p)
                     site.resources[kind].append(entity)
@@ -636,7 +642,7 @@ class Reader:
             denied_by = item.get("denied_by")
             if denied_by is not None:
                 denied_by = self.choice(item, "denied_by", p + ".denied_by",
-                                        ("authentication", "license", "security"), "security")
+                                        DENIED_BY, "security")
                 if expect == "allow":
                     self.warnings.append(f"{self.file}: {p}.denied_by: denied_by goes with expect: deny; ignored")
                     denied_by = None
