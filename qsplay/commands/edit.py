@@ -243,9 +243,6 @@ def run_save(session: Session, args: argparse.Namespace) -> Output:
             raise CommandError("this is a built-in scenario; save it under a new name: save FILE")
     except OSError:
         pass
-    try:
-        save_atomically(site.extra["document"], target)
-    except OSError as exc:
-        raise CommandError(f"cannot write {target}: {exc.strerror or exc}")
+    save_atomically(site.extra["document"], target)
     session.mark_saved(target)
     return Output(f"saved {target}\n")

@@ -103,10 +103,7 @@ def run_why_not(session: Session, args: argparse.Namespace) -> Output:
             raise CommandError(f"there is no suggestion {args.apply} (there are {len(result.suggestions)})")
         from ..explain.edits import apply_edits
         edited = apply_edits(site, chosen[0].edits)
-        try:
-            save_atomically(edited.extra["document"], Path(args.output))
-        except OSError as exc:
-            raise CommandError(f"cannot write {args.output}: {exc.strerror or exc}")
+        save_atomically(edited.extra["document"], Path(args.output))
         out.text = f"wrote {args.output} with suggestion {args.apply}: {chosen[0].change}\n"
         out.to_text = lambda: out.text
         out.data = {**out.data, "applied": args.apply, "output": args.output}
@@ -219,9 +216,8 @@ def run_preview(session: Session, args: argparse.Namespace) -> Output:
         raise CommandError(f"the edit does not apply: {exc}")
     out = PreviewOutput(result, args.format)
     if args.output:
-        from ..scenario.document import save_atomically  # noqa: F401 (same atomic discipline below)
-        text = out.to_json() + "\n" if args.format == "json" else out.to_text()
-        Path(args.output).write_text(text, encoding="utf-8")
+        from ..files import write_atomically
+        write_atomically(args.output, out.to_json() + "\n" if args.format == "json" else out.to_text())
     return out
 
 

@@ -95,13 +95,13 @@ class SecurityEngine:
             if value:
                 result.allowed = True
                 result.granting_rules.append(rule.name)
-                result.evaluations.append(RuleEvaluation(rule.name, "granted", "the condition is true",
-                                                         rule.condition, node))
+                result.evaluations.append(RuleEvaluation(rule.name, "granted", "the condition is true" +
+                                                         _unconfirmed(rule), rule.condition, node))
                 if not trace and not all_granting:
                     break
             elif trace:
-                result.evaluations.append(RuleEvaluation(rule.name, "false", "the condition is false",
-                                                         rule.condition, node))
+                result.evaluations.append(RuleEvaluation(rule.name, "false", "the condition is false" +
+                                                         _unconfirmed(rule), rule.condition, node))
         if trace and not result.evaluations:
             result.notes.append(f"no security rule's resource filter selects {self.site.ref_of(resource)} "
                                 f"({resource.kind}), so nothing can grant it")
@@ -129,3 +129,10 @@ class SecurityEngine:
             if res.allowed:
                 out[action] = res.granting_rules
         return out
+
+
+def _unconfirmed(rule: SecurityRule) -> str:
+    """What no Qlik source gives about a preinstalled rule, said wherever it decides something."""
+    if not rule.unconfirmed or rule.edited:
+        return ""
+    return f" (preinstalled since {rule.since}; UNCONFIRMED: {rule.unconfirmed})"

@@ -26,6 +26,7 @@ class Site:
     description: str = ""
     platform: str = "windows"
     default_rules: bool = True
+    rule_set: Any = None  # defaults.releases.RuleSet: which release's preinstalled rules (None: none)
     now: datetime = DEFAULT_NOW
     license: License = field(default_factory=License)
     user_directories: list[UserDirectory] = field(default_factory=list)
