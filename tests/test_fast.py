@@ -146,3 +146,99 @@ def test_summary_counts_equal_the_cells(monkeypatch):
     import qsplay.explain.audit as audit_module
     monkeypatch.setattr(audit_module, "TABLE_LIMIT", 100)
     assert "narrow it with --user" in render_table(result)  # too many cells for a table: the summary
+
+
+# Shapes of real sites (issue 21; benchmarks/realistic.py makes them at size): users in several
+# groups, group-valued custom properties on users and streams (`user.group = resource.@AccessGroup`),
+# objects whose description names a group (SheetLevelSecurity), != and !x conditions, copied apps
+# with the same name, published and private objects, owners.
+REALISTIC_CONDITIONS = [
+    "user.group = resource.@AccessGroup",
+    "user.group = resource.@AccessGroup and user.@AccessGroup = resource.@AccessGroup",
+    "resource.app.stream.@AccessGroup = user.group and resource.objectType != \"story\"",
+    "user.group = resource.description and resource.published = \"true\"",
+    "resource.@AccessGroup != user.group",
+    "user.@AccessGroup !== resource.stream.@AccessGroup",
+    "user.group = \"G1\" and !(user.userdirectory = \"EXT\") and resource.@Region != \"North\"",
+    "!(resource.@Region = user.@Region) or user.group = \"G2\"",
+    "resource.stream.@Region = user.@Region and !user.IsAnonymous()",
+    "resource.IsOwned() and resource.owner.name = user.name",
+    "resource.owner = user or resource.owner != user and user.group = \"G3\"",
+    "user.@Department = resource.@Department",
+    "resource.stream.HasPrivilege(\"read\") and (user.group = resource.@AccessGroup or user.group = \"G0\")",
+    "resource.app.HasPrivilege(\"read\") and resource.published = \"true\"",
+    "user.group like \"G*\" and resource.name like \"App*\"",
+]
+
+
+def realistic_random_site(rng):
+    from qsplay.model import App, AppObject, Site, Stream, User, stable_id
+    from qsplay.semantics import CHOICES, Semantics
+    from qsplay.synthetic import _rule
+    from qsplay.rules.actions import ACTIONS
+    site = Site(name="realistic random")
+    site.semantics = Semantics(**{k: rng.choice(v) for k, v in CHOICES.items()})
+    groups = [f"G{i}" for i in range(6)] + ["g1"]
+    site.users = [User(id=stable_id("user", f"u{i}"), name=rng.choice(["Ann", "Bo", "Cy"]),
+                       directory=rng.choice(["CORP", "EXT"]), user_id=f"u{i}",
+                       groups=rng.sample(groups, rng.randint(0, 4)),
+                       properties={"AccessGroup": rng.sample(groups, rng.randint(0, 2)),
+                                   **({"Region": [rng.choice(["North", "South"])]} if rng.random() < 0.7 else {})},
+                       attributes={"Department": [rng.choice(["Sales", "HR"])]} if rng.random() < 0.5 else {})
+                  for i in range(rng.randint(2, 10))]
+    streams = [Stream(id=stable_id("stream", f"s{i}"), name=f"S{i}", owner=rng.choice(site.users + [None]),
+                      properties={"AccessGroup": rng.sample(groups, rng.randint(0, 3)),
+                                  "Region": rng.sample(["North", "South", "East"], rng.randint(0, 2))})
+               for i in range(rng.randint(1, 4))]
+    site.streams.extend(streams)
+    apps = [App(id=stable_id("app", f"a{i}"), name=f"App {rng.randint(0, 2)}",  # copies share names
+                owner=rng.choice(site.users + [None]), stream=rng.choice(streams + [None]),
+                properties={"AccessGroup": rng.sample(groups, rng.randint(0, 2)),
+                            "Department": rng.sample(["Sales", "HR"], rng.randint(0, 1))})
+            for i in range(rng.randint(1, 6))]
+    site.apps.extend(apps)
+    site.objects.extend(AppObject(id=stable_id("object", f"o{i}"), name=f"Sheet {i % 3}", app=rng.choice(apps),
+                                  object_type=rng.choice(["sheet", "story", "bookmark"]),
+                                  owner=rng.choice(site.users + [None]), published=rng.random() < 0.6,
+                                  approved=rng.random() < 0.4, description=rng.choice(groups + ["", "notes"]))
+                        for i in range(rng.randint(0, 10)))
+    rules = []
+    for i in range(rng.randint(2, 7)):
+        rules.append(_rule(f"r{i}", rng.choice(["Stream_*", "App_*", "App.Object_*", "App*", "*"]),
+                           rng.sample(ACTIONS[:6], rng.randint(1, 3)), rng.choice(REALISTIC_CONDITIONS),
+                           rng.choice(["both", "hub", "qmc"]), rng.random() < 0.1))
+    if rng.random() < 0.15:
+        from qsplay.synthetic import _preinstalled
+        rules = _preinstalled() + rules
+    site.security_rules = rules
+    return site
+
+
+def test_differential_on_realistic_shapes():
+    rng = random.Random(2112)
+    granting = compressed = 0
+    for n in range(120):
+        site = realistic_random_site(rng)
+        context = rng.choice(["hub", "qmc"])
+        ok, reference, fast = same_audit(site, context)
+        if not ok:
+            rules = "\n".join(f"{r.name}: {r.resource_filter} {sorted(r.actions)} {r.context} "
+                              f"{'disabled ' if r.disabled else ''}{r.condition}" for r in site.security_rules
+                              if not r.preinstalled)
+            raise AssertionError(f"site {n} ({site.semantics}) differs in {context}:\n{rules}")
+        granting += bool(reference.cells)
+        compressed += "uncompressed_because" not in fast.stats
+        assert fast.summary()["granted_cells"] == len(reference.cells)
+    assert granting > 80 and compressed > 80
+
+
+def test_audit_of_one_user_shows_the_table_whatever_its_size(monkeypatch):
+    """The "too big for a table" summary is for the whole matrix; a user asked for gets their table."""
+    import qsplay.explain.audit as audit_module
+    from qsplay.explain.audit import render_table
+    from qsplay.synthetic import large_site
+    site = large_site(users=60, streams=6, apps=40, objects=120)
+    monkeypatch.setattr(audit_module, "TABLE_LIMIT", 10)
+    one = audit(site, users=[site.users[0].qualified], kinds=["stream", "app", "object"])
+    assert one.count() > 10 and "narrow it with --user" not in render_table(one)
+    assert "narrow it with --user" in render_table(audit(site, kinds=["stream", "app", "object"]))

@@ -36,7 +36,7 @@ class AuditOutput(Output):
     def to_html(self) -> str:
         from ..explain.audit import TABLE_LIMIT
         from ..render.html import render_table_html
-        if self.fmt == "summary" or self.result.count() > TABLE_LIMIT:
+        if self.fmt == "summary" or (not self.result.narrowed and self.result.count() > TABLE_LIMIT):
             import html
             return f"<pre>{html.escape(self.to_text() if self.fmt == 'summary' else self._summary_text())}</pre>"
         rows = [[c.user, c.resource, c.letters, ", ".join(c.rules)] for c in self.result.cells]

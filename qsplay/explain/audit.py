@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from ..engine.authentication import anonymous_user
 from ..engine.security import SecurityEngine
 from ..model import Entity, Site, User
-from ..rules.actions import letters, sort_actions
+from ..rules.actions import ACTIONS, letters, sort_actions
 
 
 @dataclass
@@ -35,42 +35,67 @@ class AuditCell:
 
 
 class Audit:
-    """The matrix, stored compressed: a class per user and per resource, the answer for each pair of
-    classes that has one, and exceptional cells (an owner's own resources) stored apart. Cells are
-    produced on demand, so a 10^8-cell site is audited without building 10^8 objects; `count()` and
-    `granted()` answer without producing them."""
+    """The matrix, stored compressed: a class per resource and, per class, the users each rule grants
+    each action to (bits of an int, qsplay.fast.compressed) — or, from the cell-by-cell path, a class
+    per user and an answer per pair of classes — plus exceptional cells (an owner's own resources)
+    stored apart. Cells are produced on demand, so a 10^8-cell site is audited without building 10^8
+    objects; `count()`, `summary()` and `granted()` answer without producing them."""
 
     def __init__(self, context: str, users: list[str], resources: list[str], user_class: list | None = None,
                  resource_class: list | None = None, answers: dict | None = None, exceptions: dict | None = None,
-                 stats: dict | None = None):
+                 stats: dict | None = None, columns: dict | None = None, narrowed: bool = False):
         self.context, self.users, self.resources = context, users, resources
         self.user_class = user_class if user_class is not None else list(range(len(users)))
         self.resource_class = resource_class if resource_class is not None else list(range(len(resources)))
         self.answers = answers if answers is not None else {}  # (user class, resource class) -> {action: [rules]}
+        self.columns = columns  # resource class -> {action: [(rule, users as bits)]}, instead of answers
         self.exceptions = exceptions if exceptions is not None else {}  # (user index, resource index) -> ...
         self.stats = stats or {}
+        self.narrowed = narrowed  # the users or resources were chosen: show what was asked for, whatever its size
         self._user_index = {u: i for i, u in enumerate(users)}
         self._resource_index = {r: i for i, r in enumerate(resources)}
         self._cells: list[AuditCell] | None = None
+
+    def _by_class(self, ui: int, ri: int) -> dict:
+        if self.columns is not None:
+            from ..fast.compressed import at
+            column = self.columns.get(self.resource_class[ri])
+            return at(column, ui) if column else {}
+        return self.answers.get((self.user_class[ui], self.resource_class[ri])) or {}
 
     def _at(self, ui: int, ri: int) -> dict:
         got = self.exceptions.get((ui, ri))
         if got is not None:
             return got
-        return self.answers.get((self.user_class[ui], self.resource_class[ri])) or {}
+        return self._by_class(ui, ri)
 
     def granted(self, user: str, resource: str) -> dict:
         """{action: [granting rules]} for one cell; {} when nothing is granted."""
         ui, ri = self._user_index.get(user), self._resource_index.get(resource)
         return {} if ui is None or ri is None else self._at(ui, ri)
 
-    def _granting_resources(self) -> dict[int, list[int]]:
+    def _members(self) -> dict[int, list[int]]:
         by_class: dict[int, list[int]] = {}
         for ri, rc in enumerate(self.resource_class):
             by_class.setdefault(rc, []).append(ri)
+        return by_class
+
+    def _granting_resources(self) -> dict[int, list[int]]:
+        """user index (columns) or user class -> resource indices where something may be granted."""
+        by_class = self._members()
         out: dict[int, list[int]] = {}
-        for (uc, rc) in self.answers:
-            out.setdefault(uc, []).extend(by_class.get(rc, ()))
+        if self.columns is not None:
+            from ..fast.bitsets import members
+            for rc, column in self.columns.items():
+                anyone = 0
+                for grants in column.values():
+                    for _, bits in grants:
+                        anyone |= bits
+                for ui in members(anyone):
+                    out.setdefault(ui, []).extend(by_class.get(rc, ()))
+        else:
+            for (uc, rc) in self.answers:
+                out.setdefault(uc, []).extend(by_class.get(rc, ()))
         for indices in out.values():
             indices.sort()
         return out
@@ -82,7 +107,7 @@ class Audit:
         for ui, ri in self.exceptions:
             extra.setdefault(ui, []).append(ri)
         for ui, user in enumerate(self.users):
-            indices = granting.get(self.user_class[ui], [])
+            indices = granting.get(ui if self.columns is not None else self.user_class[ui], [])
             if ui in extra:
                 indices = sorted(set(indices) | set(extra[ui]))
             for ri in indices:
@@ -93,45 +118,71 @@ class Audit:
                         rules.extend(n for n in names if n not in rules)
                     yield AuditCell(user, self.resources[ri], sort_actions(granted), rules)
 
-    def count(self) -> int:
-        """How many cells grant something, counted per class (no cell is built)."""
-        users_in: dict[int, int] = {}
-        for uc in self.user_class:
-            users_in[uc] = users_in.get(uc, 0) + 1
+    def _class_counts(self):
+        """Per resource class and action, how many cells grant it ("*": anything), from the classes."""
         resources_in: dict[int, int] = {}
         for rc in self.resource_class:
             resources_in[rc] = resources_in.get(rc, 0) + 1
-        total = sum(users_in.get(uc, 0) * resources_in.get(rc, 0) for uc, rc in self.answers)
+        counts: dict[int, dict[str, int]] = {}
+        if self.columns is not None:
+            for rc, column in self.columns.items():
+                anyone, per = 0, {}
+                for action, grants in column.items():
+                    bits = 0
+                    for _, b in grants:
+                        bits |= b
+                    anyone |= bits
+                    per[action] = bits.bit_count() * resources_in.get(rc, 0)
+                per["*"] = anyone.bit_count() * resources_in.get(rc, 0)
+                counts[rc] = per
+        else:
+            users_in: dict[int, int] = {}
+            for uc in self.user_class:
+                users_in[uc] = users_in.get(uc, 0) + 1
+            for (uc, rc), granted in self.answers.items():
+                n = users_in.get(uc, 0) * resources_in.get(rc, 0)
+                per = counts.setdefault(rc, {})
+                for action in [*granted, "*"]:
+                    per[action] = per.get(action, 0) + n
+        return counts
+
+    def count(self) -> int:
+        """How many cells grant something, counted per class (no cell is built)."""
+        total = sum(per.get("*", 0) for per in self._class_counts().values())
         for (ui, ri), granted in self.exceptions.items():
-            by_class = bool(self.answers.get((self.user_class[ui], self.resource_class[ri])))
-            total += bool(granted) - by_class
+            total += bool(granted) - bool(self._by_class(ui, ri))
         return total
 
     def summary(self) -> dict:
         """Counts without producing cells: granted cells per resource kind and action, classes."""
-        users_in: dict[int, int] = {}
-        for uc in self.user_class:
-            users_in[uc] = users_in.get(uc, 0) + 1
         kind_of: dict[int, str] = {}
-        resources_in: dict[int, int] = {}
         for ri, rc in enumerate(self.resource_class):
-            resources_in[rc] = resources_in.get(rc, 0) + 1
             kind_of.setdefault(rc, self.resources[ri].partition(":")[0])
         by_kind: dict[str, dict[str, int]] = {}
 
-        def add(kind: str, granted: dict, n: int) -> None:
+        def add(kind: str, granted, n: int) -> None:
             counts = by_kind.setdefault(kind, {})
             for action in granted:
                 counts[action] = counts.get(action, 0) + n
-        for (uc, rc), granted in self.answers.items():
-            add(kind_of.get(rc, "?"), granted, users_in.get(uc, 0) * resources_in.get(rc, 0))
+        total = 0
+        for rc, per in self._class_counts().items():
+            total += per.get("*", 0)
+            kind = kind_of.get(rc, "?")
+            counts = by_kind.setdefault(kind, {})
+            for action, n in per.items():
+                if action != "*":
+                    counts[action] = counts.get(action, 0) + n
         for (ui, ri), granted in self.exceptions.items():
             kind = self.resources[ri].partition(":")[0]
-            add(kind, self.answers.get((self.user_class[ui], self.resource_class[ri])) or {}, -1)
+            by_class = self._by_class(ui, ri)
+            add(kind, by_class, -1)
             add(kind, granted, 1)
+            total += bool(granted) - bool(by_class)
+        order = {a: i for i, a in enumerate(ACTIONS)}
         return {"context": self.context, "users": len(self.users), "resources": len(self.resources),
-                "cells": len(self.users) * len(self.resources), "granted_cells": self.count(),
-                "granted_by_kind_and_action": {k: {a: n for a, n in v.items() if n} for k, v in by_kind.items()},
+                "cells": len(self.users) * len(self.resources), "granted_cells": total,
+                "granted_by_kind_and_action": {k: {a: v[a] for a in sorted(v, key=lambda a: order.get(a, 99)) if v[a]}
+                                               for k, v in by_kind.items()},
                 "evaluation": dict(self.stats)}
 
     @property
@@ -193,6 +244,7 @@ def audit_subjects(site: Site, users: Iterable[str] | None = None, include_anony
 def audit(site: Site, users: Iterable[str] | None = None, resources: Iterable[str] | None = None,
           kinds: Iterable[str] | None = None, context: str = "hub", include_anonymous: bool = False,
           evaluator=None, progress: bool = False) -> Audit:
+    users_given = bool(users)
     subjects = audit_subjects(site, users, include_anonymous)
     if site.platform == "cloud" and not kinds and not resources:
         kinds = ["app", "space"]
@@ -206,7 +258,8 @@ def audit(site: Site, users: Iterable[str] | None = None, resources: Iterable[st
         from ..fast.compressed import Uncompressible, compressed_audit
         try:
             c = compressed_audit(site, subjects, targets, context)
-            return Audit(context, users, refs, c.user_class, c.resource_class, c.answers, c.exceptions, c.stats)
+            return Audit(context, users, refs, None, c.resource_class, None, c.exceptions, c.stats, c.columns,
+                         narrowed=bool(users_given or resources))
         except Uncompressible as why:
             from ..fast import fast_evaluator
             evaluator = fast_evaluator(site)
@@ -242,7 +295,7 @@ def audit(site: Site, users: Iterable[str] | None = None, resources: Iterable[st
     stats = {"user_classes": len(classes), "resource_classes": len(targets)}
     if note:
         stats["uncompressed_because"] = note
-    return Audit(context, users, refs, user_class, None, answers, None, stats)
+    return Audit(context, users, refs, user_class, None, answers, None, stats, narrowed=bool(users_given or resources))
 
 
 def _progress(done: int, total: int, started: float) -> None:
@@ -264,15 +317,15 @@ def render_summary(result: Audit) -> str:
     for kind, counts in s["granted_by_kind_and_action"].items():
         lines.append(f"  {kind}: " + ", ".join(f"{a} {n:,}" for a, n in counts.items()))
     ev = s["evaluation"]
-    if "resource_classes" in ev and "class_pairs" in ev:
-        lines.append(f"evaluated once per class: {ev['user_classes']} user classes x {ev['resource_classes']} "
-                     f"resource classes, plus {ev.get('owner_evaluations', 0)} owners' evaluations")
+    if "resource_classes" in ev and "owner_evaluations" in ev:
+        lines.append(f"evaluated once per resource class for all users at once: {ev['resource_classes']:,} "
+                     f"resource classes, plus {ev['owner_evaluations']:,} owners' evaluations")
     return "\n".join(lines) + "\n"
 
 
 def render_table(result: Audit) -> str:
     """Resources down, users across, QMC letters in the cells (as the audit page shows them)."""
-    if result.count() > TABLE_LIMIT:
+    if not result.narrowed and result.count() > TABLE_LIMIT:
         return (render_summary(result) + f"(more than {TABLE_LIMIT:,} granted cells: narrow it with --user, "
                 f"--resource or --type, or write every cell with --format csv)\n")
     users = [u for u in result.users if any(c.user == u for c in result.cells)]

@@ -1,13 +1,15 @@
-"""The compressed audit: evaluate once per (user class, resource class), not once per cell.
+"""The compressed audit: evaluate once per resource class, for all users at once, not once per cell.
 
 A resource's class is what the rules that can reach it see of it: which rules its filter selects,
 the value of every condition part that reads only the resource, the raw values it offers to
 comparisons with the user, and — for `resource.X.HasPrivilege(...)` — the classes of the targets.
-A user's class is the same on the user side (`UserClasses`, with owners not set apart).
+Each class is evaluated once for every user together (qsplay.fast.bitsets: a user is a bit; a
+comparison of a user property with a resource property is an index lookup from the resource's values
+to the users holding them), so users need no classes: a user's long group list costs nothing.
 
-Ownership is handled separately, because `resource.owner = user` would otherwise make every owner a
-class of their own: answers are computed for a *ghost* of each user class (same properties, an
-identity nobody owns), which is the exact answer for every cell where the user is not among the
+Ownership is handled separately, because `resource.owner = user` would otherwise make every owner's
+resources classes of their own: answers are computed for a *ghost* of each user (same properties,
+an identity nobody owns), which is the exact answer for every cell where the user is not among the
 entities that an identity comparison sees — directly or through a HasPrivilege target. Those few
 cells (an owner and the things they own, and what hangs below them) are evaluated for the real
 user. Sites where classes cannot be proven exact (HasPrivilege cycles, HasPrivilege on the user)
@@ -21,7 +23,9 @@ import copy
 from ..model import Entity, User
 from ..rules.ast import Call, Compare, Path, walk
 from ..rules.evaluator import EvaluationFailure, Environment
-from .classes import UserClasses, _is_identity, _roots
+from ..rules.actions import ACTIONS
+from .bitsets import UserBits, compile_bits
+from .classes import _is_identity, _roots
 from .compiled import _call, _compare, _path
 from .engine import FastSecurity
 
@@ -189,29 +193,102 @@ class ResourceClasses:
         return got
 
 
-class _ClassSecurity(FastSecurity):
-    """HasPrivilege answered on the target's class representative, memoised per class."""
+class Columns:
+    """The ghost answers of each resource class, for all users at once (qsplay.fast.bitsets): per
+    class, action -> [(granting rule, the users it grants to, as bits)]."""
 
-    def __init__(self, site, classes: ResourceClasses):
-        super().__init__(site)
-        self.classes = classes
+    def __init__(self, security: FastSecurity, classes: ResourceClasses, users: UserBits, context: str):
+        self.security, self.classes, self.users, self.context = security, classes, users, context
+        self._compiled: dict[int, object] = {}
+        self._rule_bits: dict[tuple[int, int], int] = {}
+        self._allowed: dict[tuple[int, str], int] = {}
+        self._active: set[tuple[int, str]] = set()
+        self._plan: dict[int, list] = {}
 
-    def _allowed(self, user, resource, action, context, stack):
-        rep = self.classes.representative[self.classes.of(resource)[0]]
-        return super()._allowed(user, rep, action, context, stack)
+    def rules(self, rc: int) -> list:
+        got = self._plan.get(rc)
+        if got is None:
+            rep = self.classes.representative[rc]
+            got = self._plan[rc] = [r for r in self.security.candidates(rep) if r.applies_in(self.context)]
+        return got
+
+    def rule_bits(self, rule, rc: int) -> int:
+        key = (id(rule), rc)
+        got = self._rule_bits.get(key)
+        if got is None:
+            fn = self._compiled.get(id(rule))
+            if fn is None:
+                try:
+                    fn = self._compiled[id(rule)] = compile_bits(rule.parsed, self.security.site.semantics, self.users)
+                except ValueError as why:
+                    raise Uncompressible(str(why))
+            got = self._rule_bits[key] = fn(self.classes.representative[rc], self._privilege)
+        return got
+
+    def _privilege(self, target, action: str) -> int:
+        return self.allowed(self.classes.of(target)[0], action)
+
+    def allowed(self, rc: int, action: str) -> int:
+        key = (rc, action)
+        got = self._allowed.get(key)
+        if got is None:
+            if key in self._active:
+                raise Uncompressible("HasPrivilege cycle")
+            self._active.add(key)
+            got = 0
+            for rule in self.rules(rc):
+                if action in rule.actions:
+                    got |= self.rule_bits(rule, rc)
+            self._active.discard(key)
+            self._allowed[key] = got
+        return got
+
+    def column(self, rc: int) -> dict[str, list[tuple[str, int]]]:
+        out: dict[str, list] = {}
+        for rule in self.rules(rc):
+            bits = self.rule_bits(rule, rc)
+            if bits:
+                for action in rule.actions:
+                    out.setdefault(action, []).append((rule.name, bits))
+        return {a: out[a] for a in ACTIONS if a in out}
+
+
+def at(column: dict, ui: int) -> dict:
+    """One user's cell of a column: {action: [granting rules]}."""
+    out = {}
+    for action, grants in column.items():
+        names = [name for name, bits in grants if bits >> ui & 1]
+        if names:
+            out[action] = names
+    return out
 
 
 class CompressedAudit:
-    """What `qsplay.explain.audit.Audit` stores: a class per user and per resource, an answer per pair
-    of classes that has one, and the exceptional cells evaluated for the real user."""
+    """What `qsplay.explain.audit.Audit` stores: a class per resource, per class the users each rule
+    grants each action to (as bits), and the exceptional cells evaluated for the real user."""
 
-    def __init__(self, user_class: list, resource_class: list, answers: dict, exceptions: dict, stats: dict):
-        self.user_class, self.resource_class = user_class, resource_class
-        self.answers, self.exceptions, self.stats = answers, exceptions, stats
+    def __init__(self, resource_class: list, columns: dict, exceptions: dict, stats: dict):
+        self.resource_class, self.columns = resource_class, columns
+        self.exceptions, self.stats = exceptions, stats
+
+
+class _OwnerSecurity(FastSecurity):
+    """For owners' cells: a HasPrivilege target whose identity comparisons do not see the user is
+    answered from its class's column (the ghost's answer is exact there)."""
+    columns: "Columns | None" = None
+    index: dict[str, int] = {}
+
+    def _allowed(self, user, resource, action, context, stack):
+        if self.columns is not None and context == self.columns.context:
+            ui = self.index.get(user.key)
+            rc, touched = self.columns.classes.of(resource)
+            if ui is not None and user.key not in touched:
+                return bool(self.columns.allowed(rc, action) >> ui & 1), False
+        return super()._allowed(user, resource, action, context, stack)
 
 
 def compressed_audit(site, subjects: list[User], targets: list[Entity], context: str) -> CompressedAudit:
-    security = FastSecurity(site)
+    security = _OwnerSecurity(site)
     classes = ResourceClasses(security, context)
     resource_class, identity = [], {}
     for index, target in enumerate(targets):
@@ -219,38 +296,58 @@ def compressed_audit(site, subjects: list[User], targets: list[Entity], context:
         resource_class.append(cid)
         for key in touched:
             identity.setdefault(key, []).append(index)
-    users = UserClasses(site, security.rules, owners_apart=False, identity_text=classes.identity_text)
-    user_class, ghosts, ids = [], [], {}
-    for user in subjects:
-        key = users.of(user)
-        cid = ids.get(key)
-        if cid is None:
-            cid = ids[key] = len(ghosts)
-            ghosts.append(ghost_of(user))
-        user_class.append(cid)
-
-    by_class = _ClassSecurity(site, classes)
-    answers: dict[tuple[int, int], dict] = {}
+    users = UserBits([ghost_of(u) for u in subjects], site.semantics)
+    by_class = Columns(security, classes, users, context)
+    security.columns, security.index = by_class, {u.key: i for i, u in enumerate(subjects)}
     present = sorted(set(resource_class))
-    for uc, ghost in enumerate(ghosts):
-        for rc in present:
-            granted = by_class.granted(ghost, classes.representative[rc], context)
-            if granted:
-                answers[(uc, rc)] = granted
+    columns = {rc: by_class.column(rc) for rc in present}
 
     exceptions: dict[tuple[int, int], dict] = {}
-    same: dict[tuple, dict] = {}  # (user class, resource class, identity signature) -> answer
+    same: dict[tuple, dict] = {}  # (user, resource class, identity signature) -> answer
     owner_cells = 0
     for ui, user in enumerate(subjects):
         for ri in identity.get(user.key, ()):
             owner_cells += 1
-            uc, rc = user_class[ui], resource_class[ri]
-            key = (uc, rc, classes.identity_signature(user.key, targets[ri]))
+            rc = resource_class[ri]
+            key = (user.key, rc, classes.identity_signature(user.key, targets[ri]))
             granted = same.get(key)
             if granted is None:
-                granted = same[key] = security.granted(user, targets[ri], context)
-            if granted != answers.get((uc, rc), {}):
+                granted = same[key] = _owner_cell(security, by_class, user, ui, targets[ri], rc)
+            if granted != at(columns[rc], ui):
                 exceptions[(ui, ri)] = granted
-    stats = {"user_classes": len(ghosts), "resource_classes": len(present), "class_pairs": len(ghosts) * len(present),
-             "owner_cells": owner_cells, "owner_evaluations": len(same), "exceptions": len(exceptions)}
-    return CompressedAudit(user_class, resource_class, answers, exceptions, stats)
+    stats = {"users": len(subjects), "resource_classes": len(present), "owner_cells": owner_cells,
+             "owner_evaluations": len(same), "exceptions": len(exceptions)}
+    return CompressedAudit(resource_class, columns, exceptions, stats)
+
+
+def _reads_identity(rule) -> bool:
+    """Whether a ghost can answer differently from the real user: the rule compares the user's
+    identity with the resource's entities, or asks HasPrivilege (whose targets may)."""
+    for node in walk(rule.parsed.root):
+        if isinstance(node, Call) and node.function == "HasPrivilege":
+            return True
+        if isinstance(node, Compare) and (_is_identity(node.left) or _is_identity(node.right)) \
+                and "resource" in _roots(node):
+            return True
+    return False
+
+
+def _owner_cell(security: FastSecurity, by_class: Columns, user, ui: int, target, rc: int) -> dict:
+    """The real user's cell: rules that cannot see identity answer as for the ghost (their bit in
+    the class's column); the others are evaluated for the user (FastSecurity.granted's way)."""
+    reads = security.__dict__.setdefault("_reads_identity", {})
+    context = by_class.context
+    out: dict[str, list[str]] = {}
+    for rule in by_class.rules(rc):
+        seen = reads.get(id(rule))
+        if seen is None:
+            seen = reads[id(rule)] = _reads_identity(rule)
+        if not seen:
+            hits = rule.actions if by_class.rule_bits(rule, rc) >> ui & 1 else ()
+        else:  # once for all its actions: the classes are free of HasPrivilege cycles, so the action asked
+            # (the reference's cycle guard) cannot change the answer
+            top = tuple((user.key, target.key, a, context) for a in rule.actions)
+            hits = rule.actions if security._grants(rule, user, target, context, top)[0] else ()
+        for action in hits:
+            out.setdefault(action, []).append(rule.name)
+    return {a: out[a] for a in ACTIONS if a in out}
