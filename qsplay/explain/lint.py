@@ -59,8 +59,6 @@ class Finding:
 def lint(site: Site) -> list[Finding]:
     findings: list[Finding] = []
     rules = [r for r in site.security_rules if not r.preinstalled or r.edited]
-    engine = SecurityEngine(site)
-    grants = {}
     for rule in rules:
         if rule.parse_error is not None or rule.parsed is None:
             err = rule.parse_error
@@ -70,9 +68,7 @@ def lint(site: Site) -> list[Finding]:
                                     "correct the condition; qsplay shows where with a caret"))
             continue
         findings.extend(_static(site, rule))
-        if not rule.disabled:
-            grants[rule.name] = _grants(site, engine, rule)
-    findings.extend(_dynamic(site, rules, grants))
+    findings.extend(_dynamic(site, rules))
     rank = {"error": 0, "warning": 1, "info": 2}
     order = list(SEVERITY)
     findings.sort(key=lambda f: (rank[f.severity], order.index(f.code), f.rule))
@@ -202,11 +198,97 @@ def _grants(site: Site, engine: SecurityEngine, rule: SecurityRule) -> set[tuple
                 except EvaluationFailure:
                     continue
                 if value:
-                    out.update((user.qualified, target.ref, a, context) for a in rule.actions)
+                    out.update((user.qualified, target.key, a, context) for a in rule.actions)
     return out
 
 
-def _dynamic(site: Site, rules: list[SecurityRule], grants: dict) -> list[Finding]:
+def _dynamic(site: Site, rules: list[SecurityRule]) -> list[Finding]:
+    """What each rule grants in this site: on the audit's classes (qsplay.fast.compressed.RuleCells),
+    or — where those cannot be shown exact — by the reference evaluator, cell by cell."""
+    from ..fast.compressed import Uncompressible
+    if all(r.category.lower() == "security" for r in site.security_rules):
+        try:
+            return _dynamic_on_classes(site, rules)
+        except Uncompressible:
+            pass
+    engine = SecurityEngine(site)
+    grants = {r.name: _grants(site, engine, r) for r in rules
+              if not r.disabled and r.parse_error is None and r.parsed is not None}
+    return _dynamic_by_cells(site, rules, grants)
+
+
+def _matches_nothing(site: Site, rule: SecurityRule) -> Finding:
+    selected = any(rule.filter.matches(r.kind, r.id) for r in site.all_resources()) if rule.filter else False
+    why = ("no existing resource matches its resource filter" if not selected else
+           "its condition is false for every user (and anonymous visitor) on every resource it selects")
+    return Finding("matches-nothing", rule.name, f"the rule grants nothing in this site: {why}",
+                   "check the filter and the names in the condition against the site; the audit "
+                   "(qsplay audit) shows who gets what")
+
+
+def _anonymous_write(rule: SecurityRule, actions: list[str]) -> Finding:
+    return Finding("anonymous-write", rule.name,
+                   f"anonymous visitors get {', '.join(actions)} (more than read) through this rule",
+                   "add !user.IsAnonymous() to the condition, or split read for anonymous users into "
+                   "its own rule (Qlik: \"An anonymous user is not allowed to create content\")")
+
+
+def _redundant(rule: SecurityRule) -> Finding:
+    return Finding("redundant", rule.name, "every access this rule grants in this site is granted by other rules too",
+                   "remove it, or keep it deliberately if the other rules may change")
+
+
+def _dynamic_on_classes(site: Site, rules: list[SecurityRule]) -> list[Finding]:
+    """The same findings as `_dynamic_by_cells`, from what each rule grants per resource class for all
+    users at once; only owners' cells of rules that can see identity are evaluated one by one."""
+    from ..fast.bitsets import members
+    from ..fast.compressed import RuleCells
+    subjects = [*site.users, anonymous_user(site, "")]
+    anonymous = len(subjects) - 1
+    cells = RuleCells(site, subjects)
+
+    def covered(rule, others: set, contexts) -> bool:
+        for context in contexts:
+            for rc, indices in cells.by_class(rule).items():
+                mine = cells.ghost(rule, rc, context)
+                here = [o for o in cells.rules_at(rc, context) if o is not rule and id(o) in others]
+                for action in rule.actions:
+                    granting = [o for o in here if action in o.actions]
+                    union = 0
+                    for o in granting:
+                        union |= cells.ghost(o, rc, context)
+                    missing = mine & ~union
+                    for ri in indices:
+                        touched = cells.touched(ri)
+                        if missing & ~touched:
+                            return False
+                        for ui in members(touched):
+                            if cells.real(rule, rc, ri, ui, context) and \
+                                    not any(cells.real(o, rc, ri, ui, context) for o in granting):
+                                return False
+        return True
+
+    out = []
+    enabled = [r for r in site.security_rules if not r.disabled and r.parsed is not None]
+    redundant: set[str] = set()
+    for rule in reversed(rules):  # the later of two overlapping rules is the one reported
+        if rule.disabled or rule.parse_error is not None or rule.parsed is None:
+            continue
+        contexts = ("hub", "qmc") if rule.context == "both" else (rule.context,)
+        if not any(cells.grants_to(rule, c) for c in contexts):
+            out.append(_matches_nothing(site, rule))
+            continue
+        writes = [a for a in sorted(rule.actions) if a != "read"]
+        if writes and any(cells.grants_to(rule, c, anonymous) for c in contexts):
+            out.append(_anonymous_write(rule, writes))
+        others = {id(o) for o in enabled if o is not rule and o.name not in redundant}
+        if covered(rule, others, contexts):
+            redundant.add(rule.name)
+            out.append(_redundant(rule))
+    return out
+
+
+def _dynamic_by_cells(site: Site, rules: list[SecurityRule], grants: dict) -> list[Finding]:
     out = []
     engine = SecurityEngine(site)
     enabled = [r for r in site.security_rules if not r.disabled and r.parsed is not None]
@@ -216,20 +298,11 @@ def _dynamic(site: Site, rules: list[SecurityRule], grants: dict) -> list[Findin
             continue
         mine = grants[rule.name]
         if not mine:
-            selected = any(rule.filter.matches(r.kind, r.id) for r in site.all_resources())
-            why = ("no existing resource matches its resource filter" if not selected else
-                   "its condition is false for every user (and anonymous visitor) on every resource it selects")
-            out.append(Finding("matches-nothing", rule.name, f"the rule grants nothing in this site: {why}",
-                               "check the filter and the names in the condition against the site; the audit "
-                               "(qsplay audit) shows who gets what"))
+            out.append(_matches_nothing(site, rule))
             continue
         anonymous_cells = {g for g in mine if g[0].startswith("NONE\\") and g[2] != "read"}
         if anonymous_cells:
-            acts = sorted({g[2] for g in anonymous_cells})
-            out.append(Finding("anonymous-write", rule.name,
-                               f"anonymous visitors get {', '.join(acts)} (more than read) through this rule",
-                               "add !user.IsAnonymous() to the condition, or split read for anonymous users into "
-                               "its own rule (Qlik: \"An anonymous user is not allowed to create content\")"))
+            out.append(_anonymous_write(rule, sorted({g[2] for g in anonymous_cells})))
         others: set = set()
         for other in enabled:
             if other is rule or other.name in redundant:
@@ -239,7 +312,5 @@ def _dynamic(site: Site, rules: list[SecurityRule], grants: dict) -> list[Findin
             others |= grants[other.name]
         if mine <= others:
             redundant.add(rule.name)
-            out.append(Finding("redundant", rule.name,
-                               "every access this rule grants in this site is granted by other rules too",
-                               "remove it, or keep it deliberately if the other rules may change"))
+            out.append(_redundant(rule))
     return out

@@ -24,7 +24,7 @@ from ..model import Entity, User
 from ..rules.ast import Call, Compare, Path, walk
 from ..rules.evaluator import EvaluationFailure, Environment
 from ..rules.actions import ACTIONS
-from .bitsets import UserBits, compile_bits
+from .bitsets import UserBits, compile_bits, members as _members
 from .classes import _is_identity, _roots
 from .compiled import _call, _compare, _path
 from .engine import FastSecurity
@@ -92,7 +92,7 @@ def _leaves(rule, semantics, out: dict) -> None:
 
 
 class ResourceClasses:
-    def __init__(self, security: FastSecurity, context: str):
+    def __init__(self, security: FastSecurity, context: str | None):
         self.security, self.context = security, context
         self.semantics = security.site.semantics
         self._plans: dict[tuple, tuple] = {}
@@ -105,7 +105,8 @@ class ResourceClasses:
         self.identity_text = False  # an identity comparison met text: the user's name matters
 
     def _plan(self, resource: Entity) -> tuple:
-        rules = tuple(r for r in self.security.candidates(resource) if r.applies_in(self.context))
+        rules = tuple(r for r in self.security.candidates(resource)
+                      if self.context is None or r.applies_in(self.context))  # None: both contexts
         key = tuple(id(r) for r in rules)
         plan = self._plans.get(key)
         if plan is None:
@@ -351,3 +352,89 @@ def _owner_cell(security: FastSecurity, by_class: Columns, user, ui: int, target
         for action in hits:
             out.setdefault(action, []).append(rule.name)
     return {a: out[a] for a in ACTIONS if a in out}
+
+
+class RuleCells:
+    """What each rule alone grants, per resource, for lint: for every user (bits) on every resource
+    its filter selects, in each context — built on the audit's resource classes (made once for both
+    contexts) and ghost columns, with the cells where identity can matter (owners) evaluated for the
+    real user."""
+
+    def __init__(self, site, subjects: list[User]):
+        self.site, self.subjects = site, subjects
+        self.security = FastSecurity(site)
+        self.classes = ResourceClasses(self.security, None)
+        self.targets = site.all_resources()
+        self.users = UserBits([ghost_of(u) for u in subjects], site.semantics)
+        self.index = {u.key: i for i, u in enumerate(subjects)}
+        self._of = [self.classes.of(t) for t in self.targets]
+        self._touched = []
+        for _, keys in self._of:
+            bits = 0
+            for key in keys:
+                ui = self.index.get(key)
+                if ui is not None:
+                    bits |= 1 << ui
+            self._touched.append(bits)
+        self._at: dict[int, dict[int, list[int]]] = {}  # id(rule) -> class -> target indices
+        for ri, target in enumerate(self.targets):
+            for rule in self.security.candidates(target):
+                self._at.setdefault(id(rule), {}).setdefault(self._of[ri][0], []).append(ri)
+        self._contexts: dict[str, tuple] = {}
+        self._reads: dict[int, bool] = {}
+        self._real: dict[tuple, bool] = {}
+
+    def _in(self, context: str) -> tuple["Columns", "_OwnerSecurity"]:
+        got = self._contexts.get(context)
+        if got is None:
+            security = _OwnerSecurity(self.site)
+            columns = Columns(security, self.classes, self.users, context)
+            security.columns, security.index = columns, self.index
+            got = self._contexts[context] = (columns, security)
+        return got
+
+    def by_class(self, rule) -> dict[int, list[int]]:
+        """class -> indices of the resources of that class the rule's filter selects."""
+        return self._at.get(id(rule), {})
+
+    def touched(self, ri: int) -> int:
+        return self._touched[ri]
+
+    def rules_at(self, rc: int, context: str) -> list:
+        return self._in(context)[0].rules(rc)
+
+    def ghost(self, rule, rc: int, context: str) -> int:
+        return self._in(context)[0].rule_bits(rule, rc)
+
+    def real(self, rule, rc: int, ri: int, ui: int, context: str) -> bool:
+        """Whether the rule grants on this resource to this (real) user."""
+        reads = self._reads.get(id(rule))
+        if reads is None:
+            reads = self._reads[id(rule)] = _reads_identity(rule)
+        if not reads or not self._touched[ri] >> ui & 1:
+            return bool(self.ghost(rule, rc, context) >> ui & 1)
+        key = (id(rule), ri, ui, context)
+        got = self._real.get(key)
+        if got is None:
+            user, target = self.subjects[ui], self.targets[ri]
+            top = tuple((user.key, target.key, a, context) for a in rule.actions)
+            got = self._real[key] = self._in(context)[1]._grants(rule, user, target, context, top)[0]
+        return got
+
+    def grants_to(self, rule, context: str, ui: int | None = None) -> bool:
+        """Whether the rule grants anything in this context (to anyone, or to user `ui`)."""
+        for rc, indices in self.by_class(rule).items():
+            bits = self.ghost(rule, rc, context)
+            for ri in indices:
+                touched = self._touched[ri]
+                if ui is None:
+                    if bits & ~touched:
+                        return True
+                    if any(self.real(rule, rc, ri, u, context) for u in _members(touched)):
+                        return True
+                elif touched >> ui & 1:
+                    if self.real(rule, rc, ri, ui, context):
+                        return True
+                elif bits >> ui & 1:
+                    return True
+        return False
