@@ -252,6 +252,7 @@ def _dynamic_on_classes(site: Site, rules: list[SecurityRule]) -> list[Finding]:
             for rc, indices in cells.by_class(rule).items():
                 mine = cells.ghost(rule, rc, context)
                 here = [o for o in cells.rules_at(rc, context) if o is not rule and id(o) in others]
+                here.sort(key=cells.reads_identity)  # owners' cells: rules answered by a bit first
                 for action in rule.actions:
                     granting = [o for o in here if action in o.actions]
                     union = 0

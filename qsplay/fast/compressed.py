@@ -406,12 +406,15 @@ class RuleCells:
     def ghost(self, rule, rc: int, context: str) -> int:
         return self._in(context)[0].rule_bits(rule, rc)
 
-    def real(self, rule, rc: int, ri: int, ui: int, context: str) -> bool:
-        """Whether the rule grants on this resource to this (real) user."""
+    def reads_identity(self, rule) -> bool:
         reads = self._reads.get(id(rule))
         if reads is None:
             reads = self._reads[id(rule)] = _reads_identity(rule)
-        if not reads or not self._touched[ri] >> ui & 1:
+        return reads
+
+    def real(self, rule, rc: int, ri: int, ui: int, context: str) -> bool:
+        """Whether the rule grants on this resource to this (real) user."""
+        if not self.reads_identity(rule) or not self._touched[ri] >> ui & 1:
             return bool(self.ghost(rule, rc, context) >> ui & 1)
         key = (id(rule), ri, ui, context)
         got = self._real.get(key)
