@@ -74,10 +74,13 @@ def _appended(items: list, item) -> Undo:
 
 
 def _model_user(site: Site, user: str):
-    for u in site.users:
-        if u.qualified.casefold() == user.replace("/", "\\").casefold():
-            return u
-    raise ValueError(f"user {user} is not defined in the file")
+    try:
+        found = site.find_user(user)
+    except LookupError:
+        found = None
+    if found is None or found.qualified.casefold() != user.replace("/", "\\").casefold():
+        raise ValueError(f"user {user} is not defined in the file")
+    return found
 
 
 def _user_item(doc, user: str):

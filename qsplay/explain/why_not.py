@@ -84,9 +84,45 @@ class WhyNot:
         return "\n".join(lines) + "\n"
 
 
-def decide_fresh(site: Site, request: Request) -> Decision:
+def decide_fresh(site: Site, request: Request, states: "_FreshStates | None" = None) -> Decision:
     engine = engine_for(site)
-    return engine.decide(request, engine.new_state())
+    return engine.decide(request, states.fresh(site, request) if states is not None else engine.new_state())
+
+
+class _FreshStates:
+    """A fresh SiteState per try without reading every user again: the allocations of the first,
+    re-read only for users whose allocated access an edit replaced (edits set new values, never
+    change lists in place: see qsplay.explain.edits._change); the requester's copied, as deciding
+    may update them."""
+
+    def __init__(self, site: Site):
+        from ..engine.state import SiteState
+        self.base = SiteState.start(site)
+        self.seen = [(u, u.access) for u in site.users]
+
+    def fresh(self, site: Site, request: Request):
+        import copy as _copy
+
+        from ..engine.state import Allocation, SiteState
+        if site.platform != "windows" or len(site.users) != len(self.seen) or site.now != self.base.now:
+            return engine_for(site).new_state()
+        state = SiteState(now=site.now, allocations=dict(self.base.allocations))
+        for (before, access), user in zip(self.seen, site.users):
+            if user is not before:
+                return engine_for(site).new_state()
+            if user.access is not access:
+                for a in access:
+                    state.allocations.pop((user.key, a), None)
+                for a in user.access:
+                    state.allocations[(user.key, a)] = Allocation(a, site.now)
+        try:
+            me = site.find_user(request.user).key if request.user and not request.is_visitor else None
+        except UnknownReference:
+            me = None
+        for key, allocation in state.allocations.items():
+            if key[0] == me:
+                state.allocations[key] = _copy.copy(allocation)
+        return state
 
 
 def why_not(site: Site, request: Request, compute_gains: bool = True) -> WhyNot:
@@ -95,6 +131,7 @@ def why_not(site: Site, request: Request, compute_gains: bool = True) -> WhyNot:
     if decision.allowed:
         return result
     found: dict[str, list[E.Edit]] = {}
+    states = _FreshStates(site) if site.platform == "windows" else None
 
     def explore(current: Site, chain: list[E.Edit], current_decision: Decision, depth: int) -> None:
         # each candidate is tried on the loaded model (edits made in place and undone, see E.trying);
@@ -105,7 +142,7 @@ def why_not(site: Site, request: Request, compute_gains: bool = True) -> WhyNot:
                 continue
             try:
                 with E.trying(current, candidate) as edited:
-                    after = decide_fresh(edited, request)
+                    after = decide_fresh(edited, request, states)
                     if after.allowed:
                         found[key] = chain + candidate
                     elif depth + 1 < MAX_DEPTH and (
