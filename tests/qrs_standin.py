@@ -13,8 +13,14 @@ API (small on purpose; other tests add endpoints to it):
         qrs.add("license", None)                    # null, as QRS says "no licence"
         qrs.handle("POST", "systemrule/security/audit", fn)   # fn(request) -> (status, json-able body)
         qrs.fail("stream/full", times=2, status=500)          # the next 2 calls to that path fail
+        qrs.fail("user/full", times=99, after=3)              # … after 3 that succeed
         qrs.stall("user/table", seconds=2.5)                  # the next call answers only after 2.5 s
         qrs.log                                     # [Call(method, path, query, status, user)] in order
+
+`StandinQrs(certs, site, client_certs=False, auth=fn, prefix="jwt")` stands in for a virtual proxy
+instead: no client certificate asked; `auth(headers) -> bool` decides (False: 401); paths are
+/jwt/qrs/…. `require_user="UserDirectory=…; UserId=…"`
+answers 403 to any other X-Qlik-User.
 
 `Request` passed to handlers: .method, .path (after /qrs/), .query (dict), .body (parsed JSON or
 None), .headers. `default_site()` gives recorded responses (tests/data/qrs/exports, real QRS JSON)
@@ -25,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import socket
 import ssl
 import threading
 import time
@@ -145,11 +152,16 @@ class _Trouble:
     times: int
     status: int = 500
     seconds: float = 0.0
+    after: int = 0  # calls that succeed first
 
 
 class StandinQrs:
-    def __init__(self, certs: Certificates, site: dict[str, Any] | None = None, require_user: str | None = None):
+    def __init__(self, certs: Certificates, site: dict[str, Any] | None = None, require_user: str | None = None,
+                 client_certs: bool = True, auth: Callable[[dict], bool] | None = None, prefix: str = ""):
         self.certs = certs
+        self.prefix = f"/{prefix.strip('/')}" if prefix.strip("/") else ""  # a virtual proxy's: /<prefix>/qrs/...
+        self.client_certs = client_certs
+        self.auth = auth
         self.lists: dict[str, list[dict]] = {}
         self.things: dict[str, Any] = {}
         self.handlers: dict[tuple[str, str], Callable[[Request], tuple[int, Any]]] = {}
@@ -174,8 +186,8 @@ class StandinQrs:
     def handle(self, method: str, path: str, fn: Callable[[Request], tuple[int, Any]]) -> None:
         self.handlers[(method.upper(), path.strip("/").lower())] = fn
 
-    def fail(self, path: str, times: int = 1, status: int = 500) -> None:
-        self.failures[path.strip("/").lower()] = _Trouble(times, status)
+    def fail(self, path: str, times: int = 1, status: int = 500, after: int = 0) -> None:
+        self.failures[path.strip("/").lower()] = _Trouble(times, status, after=after)
 
     def stall(self, path: str, seconds: float, times: int = 1) -> None:
         self.stalls[path.strip("/").lower()] = _Trouble(times, seconds=seconds)
@@ -192,8 +204,9 @@ class StandinQrs:
     def start(self) -> "StandinQrs":
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(self.certs.server_cert), str(self.certs.server_key))
-        context.verify_mode = ssl.CERT_REQUIRED  # like port 4242: no client certificate, no connection
-        context.load_verify_locations(cafile=str(self.certs.ca))
+        if self.client_certs:
+            context.verify_mode = ssl.CERT_REQUIRED  # like port 4242: no client certificate, no connection
+            context.load_verify_locations(cafile=str(self.certs.ca))
         self._server = _Server(("127.0.0.1", 0), _Handler, context, self)
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
@@ -214,7 +227,9 @@ class StandinQrs:
     def answer(self, request: Request) -> tuple[int, Any]:
         with self._lock:
             trouble = self.failures.get(request.path)
-            if trouble and trouble.times > 0:
+            if trouble and trouble.after > 0:
+                trouble.after -= 1
+            elif trouble and trouble.times > 0:
                 trouble.times -= 1
                 return trouble.status, {"message": "stand-in: planned failure"}
             stall = self.stalls.get(request.path)
@@ -257,6 +272,7 @@ class _Server(ThreadingHTTPServer):
     def finish_request(self, request, client_address):
         # the TLS handshake in the request's own thread: a client that stalls or is refused holds up no one
         try:
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # headers and body go out as written
             request = self.context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):
             try:
@@ -297,13 +313,15 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         path = unquote(parts.path).lower()
         user = self.headers.get("X-Qlik-User")
-        if not path.startswith("/qrs/"):
+        if not path.startswith(standin.prefix + "/qrs/"):
             return self._send(standin, method, path, query, user, 404, {"message": "not the QRS"})
-        path = path[len("/qrs/"):].strip("/")
+        path = path[len(standin.prefix + "/qrs/"):].strip("/")
         header_key = self.headers.get("X-Qlik-Xrfkey")
         if not header_key or header_key != query.get("xrfkey") or len(header_key) != 16:
             return self._send(standin, method, path, query, user, 403,
                               "XSRF prevention check failed. Possible XSRF discovered.")
+        if standin.auth is not None and not standin.auth(dict(self.headers)):
+            return self._send(standin, method, path, query, user, 401, {"message": "Unauthorized"})
         if standin.require_user and user != standin.require_user:
             return self._send(standin, method, path, query, user, 403, {"message": "Forbidden"})
         try:

@@ -1,9 +1,10 @@
-"""import-qrs and export-qrs: real sites in, rules out, in the QRS API's JSON."""
+"""pull, import-qrs and export-qrs: a live site fetched, real sites in, rules out, in the QRS API's JSON."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from ..files import write_atomically
 from ..safe_text import escape_unsafe
@@ -74,14 +75,18 @@ def _pull_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+# No `examples=`: every pull needs a live server, so the templates are in the description, where the
+# printed-examples test (tests/test_examples.py) does not run them.
 @command("pull", "fetch a whole site from a live QRS into a folder that import-qrs reads", scenarios="none",
-         examples=("pull https://qlik.example.com --cert-dir certs/ -o site-dump/",
-                   "pull https://qlik.example.com/jwt --jwt-file token.jwt --ca root.pem -o site-dump/"),
-         description="Fetch every endpoint access decisions need (rules, users, streams, apps, objects, proxies, "
-                     "data connections, ...) and the licence state from a Qlik Sense Enterprise on Windows QRS into "
-                     "DIR, one JSON file per endpoint plus pull-manifest.json. Licence keys, passwords and "
-                     "connection-string credentials are redacted before anything is written. An interrupted pull "
-                     "resumes when run again. See docs/qrs.md.")
+         description="Fetch every endpoint access decisions need (rules, users, streams, apps, objects, proxies,\n"
+                     "data connections, ...) and the licence state from a Qlik Sense Enterprise on Windows QRS into\n"
+                     "DIR: one JSON file per endpoint, and pull-manifest.json. Licence keys, passwords and\n"
+                     "connection-string credentials are redacted before anything is written. An interrupted pull\n"
+                     "resumes when run again. Step by step: docs/qrs.md.\n\n"
+                     "templates (they need your server):\n"
+                     "  qsplay pull https://qlik.example.com --cert-dir certs/ -o site-dump/\n"
+                     "  qsplay pull https://qlik.example.com/jwt --jwt-file token.jwt -o site-dump/\n"
+                     "  qsplay import-qrs site-dump/ -o site.yaml")
 @arguments(_pull_arguments)
 def run_pull(session: Session, args: argparse.Namespace) -> Output:
     from ..qrs import QrsError
@@ -118,7 +123,9 @@ def run_pull(session: Session, args: argparse.Namespace) -> Output:
                  ("user", "users"), ("stream", "streams"), ("app", "apps"), ("app_object", "app objects"),
                  ("systemrule", "rules"), ("license_professionalaccesstype", "professional allocations"),
                  ("license_analyzeraccesstype", "analyzer allocations")) if k in records),
-             f"  {result.requests} requests, {result.retries} retries, {result.pages} pages; "
+             f"  {result.requests} requests, {result.retries} retries"
+             + "".join(f", {name} in {e['pages']} pages" for name, e in manifest["endpoints"].items()
+                       if name in result.fetched and e.get("pages", 0) > 1) + "; "
              f"{redacted} secret field(s) redacted (listed in pull-manifest.json)",
              f"next: qsplay import-qrs {args.output} -o site.yaml"]
     return Output("\n".join(lines) + "\n", data={"output": args.output, "server": client.base,

@@ -18,6 +18,7 @@ message, log or file ever holds the token, a password or the key file's content.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import ssl
@@ -162,6 +163,8 @@ class QrsClient:
             check_client_certificate(route.cert, route.key)
         if ca is not None:
             check_ca(ca)
+        # urllib3 logs each retry as a warning with the URL; the pull counts them and says so once
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
         session = requests.Session()
         # 5xx and timeouts are retried; POST too, because the only POSTs are read-only (/table and the audits).
         retry = Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
@@ -300,7 +303,7 @@ class QrsClient:
         body = _shorten(_safe_text(response.text), 160)
         said = f" (the server said: {body})" if body else ""
         user = self.route.qlik_user
-        if status in (400, 403) and "xrf" in response.text.lower():
+        if status in (400, 403) and ("xsrf" in response.text.lower() or "xrf" in response.text.lower()):
             return (f"{path}: HTTP {status}: the QRS refused the xrfkey check: the X-Qlik-Xrfkey header and the "
                     f"xrfkey= query parameter must both be sent and be equal; something between qsplay and the "
                     f"server (a proxy, a gateway) changed or dropped one of them{said}")
