@@ -19,6 +19,9 @@ CHOICES = {
     # quarantine of professional/analyzer allocations: help scopes it to serial keys; a Qlik KB says
     # user-based allocations are never quarantined. serial_only | never | always
     "allocation_quarantine": ("serial_only", "never", "always"),
+    # analyzer capacity users: analyzer's limits (no creating, editing or publishing sheets or apps;
+    # help: Analyzer access allocations) or none; that capacity shares them is UNCONFIRMED
+    "analyzer_capacity_limits": ("like_analyzer", "none"),
     # `*` in USERID or GROUP of a section access table. any_user: matches everyone (the reading that
     # makes Qlik's own example `USER, *, A, 1` with a GROUP column work); listed_only: only values
     # listed elsewhere in that column (how `*` works in reduction fields, help "Star").
@@ -35,6 +38,7 @@ DESCRIPTIONS = {
     "missing_property": "an undefined property: empty (no values) or fail (rule grants nothing)",
     "matches_case": "matches: insensitive (help 2022+) or sensitive (help 2.x)",
     "allocation_quarantine": "professional/analyzer deallocation quarantine: serial_only, never or always",
+    "analyzer_capacity_limits": "analyzer capacity cannot create/edit/publish sheets or apps: like_analyzer or none",
     "section_access_star_identity": "* in section access USERID/GROUP: any_user or listed_only",
     "section_access_empty_identity": "an empty section access USERID/GROUP cell: matches_none or ignored",
     "section_access_admin": "a section access ADMIN row: all_data or reduced (reduction values apply)",
@@ -47,6 +51,7 @@ class Semantics:
     missing_property: str = "empty"
     matches_case: str = "insensitive"
     allocation_quarantine: str = "serial_only"
+    analyzer_capacity_limits: str = "like_analyzer"
     section_access_star_identity: str = "any_user"
     section_access_empty_identity: str = "matches_none"
     section_access_admin: str = "all_data"
