@@ -19,12 +19,16 @@ CHOICES = {
     # quarantine of professional/analyzer allocations: help scopes it to serial keys; a Qlik KB says
     # user-based allocations are never quarantined. serial_only | never | always
     "allocation_quarantine": ("serial_only", "never", "always"),
+    # an allocation QRS flags `excess` (beyond the quota; AccessTypeResult 6 ExcessAssignment): refused,
+    # or usable like any other (no page says what the proxy does with it)
+    "excess_allocation": ("refused", "usable"),
 }
 DESCRIPTIONS = {
     "ne_on_lists": "!= on a multi-valued property: any_differs (Qlik Core wording) or none_equal",
     "missing_property": "an undefined property: empty (no values) or fail (rule grants nothing)",
     "matches_case": "matches: insensitive (help 2022+) or sensitive (help 2.x)",
     "allocation_quarantine": "professional/analyzer deallocation quarantine: serial_only, never or always",
+    "excess_allocation": "an allocation QRS flags excess (beyond the quota): refused or usable",
 }
 
 
@@ -34,6 +38,7 @@ class Semantics:
     missing_property: str = "empty"
     matches_case: str = "insensitive"
     allocation_quarantine: str = "serial_only"
+    excess_allocation: str = "refused"
 
     def with_choice(self, name: str, value: str) -> "Semantics":
         check_choice(name, value)
