@@ -4,7 +4,8 @@ Compared per rule, matched by its QRS id: id, name, category, type, rule, resour
 (the bitmask), ruleContext, disabled, comment, seedId — every one of these the input record has
 (a condensed /qrs/systemrule has no ruleContext or seedId). Not kept: createdDate, modifiedDate,
 modifiedByUserName, version, tags, privileges, schemaPath (QRS sets them itself when a rule is
-written). Sync rules are not access rules and are not imported. export-qrs also writes the
+written); Windows line ends (CR LF) in a condition or comment come back as LF, because a scenario
+holds no U+000D (qsplay/safe_text.py) — none of the real exports has one. Sync rules are not access rules and are not imported. export-qrs also writes the
 preinstalled rules the export did not hold; those are extra, not compared.
 """
 import json
@@ -52,6 +53,8 @@ def assert_unchanged(original, exported):
         for key in RULE_FIELDS:
             if key in rec:
                 want = rec[key] if rec[key] is not None else ""
+                if key in ("rule", "comment"):  # CR LF comes back as LF: scenarios hold no U+000D
+                    want = want.replace("\r\n", "\n")
                 assert got[key] == want, f"{rec['name']!r}.{key}: {got[key]!r} != {want!r}"
 
 

@@ -143,6 +143,7 @@ class Stream(Entity):
 class App(Entity):
     kind = "App"
     stream: Stream | None = None
+    section_access: Any = None  # model.section_access.SectionAccess, when the app's script has one
 
     @property
     def published(self) -> bool:
@@ -223,6 +224,8 @@ class SecurityRule:
     qrs_name: str = ""  # the name QRS holds, when the scenario had to rename the rule (duplicate names)
     mask: int | None = None  # the QRS actions bitmask as written, when the scenario gave one
     source: str = ""  # where the rule's text comes from
+    since: str = ""  # preinstalled: the release that added or last changed it ("" = the 2017 set)
+    unconfirmed: str = ""  # preinstalled: what no Qlik source gives about this rule (traces repeat it)
     id: str = ""
     location: Any = None
     parsed: Any = None  # rules.ParsedCondition, or None when the text does not parse

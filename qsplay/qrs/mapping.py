@@ -10,6 +10,7 @@ overrides of the built-in rule with only what differs, so an edited or disabled 
 from __future__ import annotations
 
 from ..defaults import preinstalled_rule_specs
+from ..model import stable_id
 from ..rules.actions import (ACTION_BITS, ALL_ACTIONS_MASK, CONTEXT_TO_QRS, QRS_TO_CONTEXT, actions_from_mask,
                              mask_from_actions, sort_actions)
 from ..rules.parser import parse
@@ -58,18 +59,20 @@ def license_type(resource_filter: str) -> str | None:
     return None
 
 
-def builtin_index() -> tuple[dict, dict]:
-    specs = preinstalled_rule_specs()
-    return {s["seed_id"]: s for s in specs}, {s["name"].casefold(): s for s in specs}
+def builtin_index(release: str | None = None) -> tuple[dict, dict]:
+    specs = preinstalled_rule_specs(release)
+    return ({s["seed_id"]: s for s in specs if s.get("seed_id")},  # rules added since 2017: seedId UNCONFIRMED
+            {s["name"].casefold(): s for s in specs})
 
 
-def rule_entries(records: list[dict], report: list[str]) -> tuple[list[dict], list[dict], list[tuple[dict, str]]]:
-    """(security rule entries, licence rule entries, rules left out with why). Every entry keeps what
-    export-qrs needs to give the record back as it was: id, the QRS name, the bitmask, comment, type
-    and seedId (see rule_to_qrs)."""
-    by_seed, by_name = builtin_index()
+def rule_entries(records: list[dict], report: list[str], release: str | None = None
+                 ) -> tuple[list[dict], list[dict], list[tuple[dict, str]]]:
+    """(security rule entries, licence rule entries, rules left out with why); preinstalled rules are
+    compared with those of the site's release. Every entry keeps what export-qrs needs to give the
+    record back as it was: id, the QRS name, the bitmask, comment, type and seedId (see rule_to_qrs)."""
+    by_seed, by_name = builtin_index(release)
     security, licences, left_out = [], [], []
-    names: dict[str, int] = {spec["name"].casefold(): 1 for spec in by_seed.values()}
+    names: dict[str, int] = {key: 1 for key in by_name}  # a custom rule named like a preinstalled one stays apart
     overridden: set[str] = set()
     for i, rec in enumerate(records):
         name = str(rec.get("name") or f"rule {i + 1}")
@@ -78,7 +81,9 @@ def rule_entries(records: list[dict], report: list[str]) -> tuple[list[dict], li
         if category == "sync":
             report.append(f"{where}: a Sync (load balancing) rule, not an access rule: skipped")
             continue
-        condition = str(rec.get("rule") or "")
+        condition = _line_ends(rec, "rule", report, where)
+        if rec.get("comment"):
+            rec = {**rec, "comment": _line_ends(rec, "comment", report, where)}
         try:
             parse(condition)
         except ConditionError as err:
@@ -141,14 +146,14 @@ def rule_entries(records: list[dict], report: list[str]) -> tuple[list[dict], li
             if "actions" in changed and export_mask(actions_from_mask(mask)) != mask:
                 changed["actions"] = mask
             entry = {"name": builtin["name"]}
-            _identity(entry, rec, name, builtin["name"], builtin.get("seed_id"))
+            _identity(entry, rec, name, builtin["name"], builtin.get("seed_id") or stable_id("rule", builtin["name"]))
             entry.update(changed)
             if builtin["name"] != name:
                 report.append(f"{where}: matches the preinstalled rule {builtin['name']!r} by seedId; imported as "
                               f"an override of it")
             if str(rec.get("comment") or "") != builtin.get("description", ""):
                 entry["description"] = str(rec.get("comment") or "")
-            if seed != builtin.get("seed_id"):
+            if seed != (builtin.get("seed_id") or ZERO_GUID):
                 entry["seed_id"] = seed
             edits = any(k not in ("name", "id", "qrs_name", "seed_id") for k in entry)
             qrs_type = str(rec.get("type") or "")
@@ -175,6 +180,16 @@ def rule_entries(records: list[dict], report: list[str]) -> tuple[list[dict], li
             entry["seed_id"] = seed
         security.append(entry)
     return security, licences, left_out
+
+
+def _line_ends(rec: dict, key: str, report: list[str], where: str) -> str:
+    """Windows line ends (CR LF) in a condition or comment become LF: a scenario holds no U+000D
+    (qsplay/safe_text.py), and the rule means the same; a lone CR is left for the safety check."""
+    text = str(rec.get(key) or "")
+    if "\r\n" in text:
+        report.append(f"{where}: its {key} has Windows line ends (CR LF); kept with LF line ends")
+        text = text.replace("\r\n", "\n")
+    return text
 
 
 def rule_mask(record: dict, where: str) -> int:
