@@ -138,22 +138,12 @@ def _resolve(reader, node, key: str, p: str) -> Path | None:
 
 
 def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """Only a regular file, at most `limit` bytes (site files come from many authors)."""
-    import os
-    import stat
+    """Through the project's one safe reader: regular files only, size-capped."""
+    from ..files import FileProblem, read_bytes
     try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise TableError(f"cannot read {path}: {exc.strerror or exc}")
-    if not stat.S_ISREG(st.st_mode):
-        raise TableError(f"{path} is not a regular file")
-    if st.st_size > limit:
-        raise TableError(f"{path} has {st.st_size:,} bytes; at most {limit:,} are read")
-    with open(path, "rb") as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise TableError(f"{path} is larger than {limit:,} bytes")
-    return data
+        return read_bytes(path, max_bytes=limit)
+    except FileProblem as exc:
+        raise TableError(str(exc)) from None
 
 
 def _from_file(reader, node, p: str) -> SectionAccess | None:
