@@ -274,3 +274,26 @@ def table_from_script(text: str, where: str) -> SectionAccess:
     sa.data = data or None
     sa.notes = list(script.notes)
     return sa
+
+
+def rebased(document, from_file: str | None, to_file) -> object:
+    """The document to write at `to_file`: relative `file:`/`script_file:` paths of section access, which
+    are relative to the scenario, rewritten so that they still name the same files from the new place."""
+    import os
+    if not from_file or str(from_file).startswith("<"):
+        return document
+    old_dir = Path(from_file).resolve().parent
+    new_dir = Path(to_file).resolve().parent
+    if old_dir == new_dir:
+        return document
+    from .document import clone
+    document = clone(document)
+    for app in document.get("apps") or []:
+        sa = app.get("section_access") if isinstance(app, dict) else None
+        if not isinstance(sa, dict):
+            continue
+        for key in ("file", "script_file"):
+            value = sa.get(key)
+            if value is not None and not Path(str(value)).is_absolute():
+                sa[key] = os.path.relpath(old_dir / str(value), new_dir)
+    return document
