@@ -194,8 +194,8 @@ def preview_edits(args: argparse.Namespace, site):
             key, _, value = prop.partition("=")
             chosen.append(E.set_property(user, key, value))
     if args.publish:
-        chosen.append(E.publish_to_stream(site.find_resource(f"app:{args.publish[0]}").name,
-                                          site.find_resource(f"stream:{args.publish[1]}").name))
+        chosen.append(E.publish_to_stream(E.named(site, site.find_resource(f"app:{args.publish[0]}")),
+                                          E.named(site, site.find_resource(f"stream:{args.publish[1]}"))))
     if args.space_role or args.allow_public_link:
         if site.platform != "cloud":
             raise CommandError("--space-role and --allow-public-link are for Qlik Cloud scenarios")

@@ -103,6 +103,7 @@ class Decision:
     steps: list[Step] = field(default_factory=list)
     at: Any = None  # when it happened on the simulated clock
     platform: str = "windows"  # windows | cloud (the phases read differently)
+    rule_set: Any = None  # defaults.releases.RuleSet: whose preinstalled rules were used (None: none)
     section_access: Any = None  # engine.section_access.SectionAccessResult, when the request opens an app
 
     @property
@@ -119,7 +120,7 @@ class Decision:
         if self.security is not None:
             sec = {"allowed": self.security.allowed, "granting_rules": list(self.security.granting_rules),
                    "rules": [e.to_dict() for e in self.security.evaluations]}
-        return {
+        out = {
             "request": self.request.to_dict(),
             "decision": self.decision,
             "denied_by": self.denied_by,
@@ -131,6 +132,9 @@ class Decision:
             "steps": [s.to_dict() for s in self.steps],
             "at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.at is not None else None,
         }
+        if self.rule_set is not None:  # extension: which release's preinstalled rules were used
+            out["rule_set"] = self.rule_set.to_dict()
+        return out
 
     def summary(self) -> str:
         """One line: what was decided, and by what."""

@@ -33,24 +33,29 @@ class Engine:
 
         identity = authenticate(self.site, request, steps)
         if identity.outcome == "refused":
-            return Decision(request, "deny", "authentication", identity, None, None, steps, state.now)
+            return Decision(request, "deny", "authentication", identity, None, None, steps, state.now,
+                            rule_set=self.site.rule_set)
 
         license = self.licensing.allocate(identity, request, state, steps)
         if not license.granted:
-            return Decision(request, "deny", "license", identity, license, None, steps, state.now)
+            return Decision(request, "deny", "license", identity, license, None, steps, state.now,
+                            rule_set=self.site.rule_set)
 
         security = self.security.evaluate(identity.user, resource, request.action, request.context,
                                           request.environment, trace=trace)
+        if self.site.rule_set is not None:
+            steps.append(Step("security", f"The site uses the {self.site.rule_set.describe()}.", "info"))
         steps.extend(_security_steps(security))
+        rs = self.site.rule_set
         if not security.allowed:
-            return Decision(request, "deny", "security", identity, license, security, steps, state.now)
+            return Decision(request, "deny", "security", identity, license, security, steps, state.now, rule_set=rs)
         app = app_opened(resource, request.action, request.context)
         if app is None:
-            return Decision(request, "allow", None, identity, license, security, steps, state.now)
+            return Decision(request, "allow", None, identity, license, security, steps, state.now, rule_set=rs)
         opened = evaluate_section_access(app.section_access, identity.user, app.ref, self.site.semantics)
         steps.extend(section_access_steps(opened))
         return Decision(request, "allow" if opened.allowed else "deny", None if opened.allowed else "section_access",
-                        identity, license, security, steps, state.now, section_access=opened)
+                        identity, license, security, steps, state.now, section_access=opened, rule_set=rs)
 
 
 def _security_steps(security) -> list[Step]:

@@ -31,6 +31,9 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
     doc["name"] = name
     doc["description"] = "Imported from QRS API responses by qsplay import-qrs."
     doc["default_rules"] = True
+    release = _release(export, report)
+    if release is not None:
+        doc["qlik_release"] = release
     users, known = _users(export, report)
     owners_needed: dict[str, dict] = {}
 
@@ -128,7 +131,8 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
     for ref, user in owners_needed.items():
         report.append(f"owner {user['directory']}\\{user['id']} is not in user.json: added as a user with no groups")
         users.append(CommentedMap(directory=user["directory"], id=user["id"]))
-    security, licences, left_out = mapping.rule_entries(export.records["systemrule"] + export.records["package"], report)
+    security, licences, left_out = mapping.rule_entries(export.records["systemrule"] + export.records["package"], report,
+                                                        release=release)
     directories = sorted({u["directory"] for u in users})
     sections = {
         "user_directories": [CommentedMap(name=d) for d in directories],
@@ -197,6 +201,22 @@ def dump(doc) -> str:
     buf = io.StringIO()
     yaml_rt().dump(doc, buf)
     return buf.getvalue()
+
+
+def _release(export: Export, report: list[str]) -> str | None:
+    """The site's Qlik Sense release from /qrs/about (about.json), which picks its preinstalled rules."""
+    from ..defaults.releases import DEFAULT_RELEASE, release_from_about
+    abouts = export.records.get("about") or []
+    if not abouts:
+        report.append(f"no about.json (/qrs/about): the site's release is unknown; qlik_release is left out, so "
+                      f"the preinstalled rules of the newest documented release ({DEFAULT_RELEASE}) are used")
+        return None
+    release, how = release_from_about(abouts[0])
+    if release is None:
+        report.append(f"{abouts[0].get('_source', 'about.json')}: {how}; qlik_release is left out ({DEFAULT_RELEASE} rules)")
+        return None
+    report.append(f"qlik_release: {release} ({how})")
+    return release
 
 
 def _users(export: Export, report: list[str]) -> tuple[list, set]:

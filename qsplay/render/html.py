@@ -49,6 +49,8 @@ def render_decision_html(decision: Decision) -> str:
             parts.append('<ul><li class="skip">not reached: an earlier phase refused</li></ul>')
             continue
         if phase == "security" and decision.security is not None and decision.platform != "cloud":
+            if decision.rule_set is not None:
+                parts.append(f'<ul><li class="info">The site uses the {escape(decision.rule_set.describe())}.</li></ul>')
             parts.append(render_security_html(decision.security))
             continue
         parts.append("<ul>")

@@ -32,6 +32,8 @@ def render_decision(decision: Decision, verbose: bool = False) -> str:
             continue
         lines.append(title)
         if phase == "security" and decision.security is not None and decision.platform != "cloud":
+            if decision.rule_set is not None:
+                lines.append(f"     The site uses the {decision.rule_set.describe()}.")
             lines.extend(render_security(decision.security, verbose, indent="   "))
             continue
         for step in by_phase[phase]:

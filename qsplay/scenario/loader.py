@@ -27,7 +27,7 @@ from .section_access import read_section_access
 TOP_KEYS = ("qsplay", "name", "description", "platform", "default_rules", "now", "license",
             "user_directories", "users", "streams", "apps", "objects", "data_connections", "extensions",
             "content_libraries", "reload_tasks", "custom_properties", "virtual_proxies", "license_rules",
-            "security_rules", "checks", "semantics")
+            "security_rules", "checks", "semantics", "qlik_release")
 LICENSE_KEYS = ("key", "professional", "analyzer", "analyzer_capacity_minutes", "tokens", "overage_minutes")
 USER_KEYS = ("directory", "id", "name", "email", "groups", "roles", "properties", "attributes", "access",
              "inactive", "blacklisted", "removed_externally")
@@ -312,6 +312,7 @@ class Reader:
         site.description = (self.text(data, "description", "description", default="") or "").strip()
         site.platform = self.choice(data, "platform", "platform", PLATFORMS, "windows")
         site.default_rules = self.boolean(data, "default_rules", "default_rules", True)
+        self.read_release(data, site)
         if data.get("now") is not None:
             try:
                 site.now = parse_time(data["now"])
@@ -335,6 +336,26 @@ class Reader:
                 loader(self, data.get(name), site)
         self.read_checks(data, site)
         return site
+
+    def read_release(self, data, site: Site) -> None:
+        """`qlik_release: "May 2024"` picks that release's preinstalled rules (default: the newest documented)."""
+        from ..defaults.releases import DEFAULT_RELEASE, RuleSet, normalise_release
+        if not site.default_rules:
+            if data.get("qlik_release") is not None:
+                self.warnings.append(f"{self.file}: qlik_release: default_rules is false, so no preinstalled "
+                                     f"rules are used and the release changes nothing")
+            return
+        if data.get("qlik_release") is None:
+            site.rule_set = RuleSet(DEFAULT_RELEASE, "default")
+            return
+        text = self.text(data, "qlik_release", "qlik_release") or ""
+        try:
+            name, note = normalise_release(text)
+        except ValueError as exc:
+            self.at_value(data, "qlik_release", "qlik_release", str(exc))
+            site.rule_set = RuleSet(DEFAULT_RELEASE, "default")
+            return
+        site.rule_set = RuleSet(name, "scenario", note)
 
     def read_semantics(self, data, site: Site) -> None:
         node = data.get("semantics")
@@ -533,7 +554,7 @@ class Reader:
     def read_security_rules(self, data, site: Site) -> None:
         by_name: dict[str, SecurityRule] = {}
         if site.default_rules:
-            for spec in defaults.preinstalled_rule_specs():
+            for spec in defaults.preinstalled_rule_specs(site.rule_set.release if site.rule_set else None):
                 rule = _rule_from_spec(spec)
                 site.security_rules.append(rule)
                 by_name[rule.name.casefold()] = rule
@@ -710,6 +731,7 @@ def _rule_from_spec(spec: dict) -> SecurityRule:
                         condition=spec.get("condition", ""), context=spec.get("context", "both"),
                         description=spec.get("description", ""), type=spec.get("type", "Default"),
                         seed_id=spec.get("seed_id", ""), preinstalled=True, source=spec.get("source", ""),
+                        since=spec.get("since", ""), unconfirmed=spec.get("unconfirmed", ""),
                         id=spec.get("seed_id") or stable_id("rule", spec["name"]))
     rule.filter = parse_filter(rule.resource_filter)
     rule.parsed = parse(rule.condition)
