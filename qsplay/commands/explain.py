@@ -103,10 +103,7 @@ def run_why_not(session: Session, args: argparse.Namespace) -> Output:
             raise CommandError(f"there is no suggestion {args.apply} (there are {len(result.suggestions)})")
         from ..explain.edits import apply_edits
         edited = apply_edits(site, chosen[0].edits)
-        try:
-            save_atomically(edited.extra["document"], Path(args.output))
-        except OSError as exc:
-            raise CommandError(f"cannot write {args.output}: {exc.strerror or exc}")
+        save_atomically(edited.extra["document"], Path(args.output))
         out.text = f"wrote {args.output} with suggestion {args.apply}: {chosen[0].change}\n"
         out.to_text = lambda: out.text
         out.data = {**out.data, "applied": args.apply, "output": args.output}
@@ -184,8 +181,8 @@ def preview_edits(args: argparse.Namespace, site):
             key, _, value = prop.partition("=")
             chosen.append(E.set_property(user, key, value))
     if args.publish:
-        chosen.append(E.publish_to_stream(site.find_resource(f"app:{args.publish[0]}").name,
-                                          site.find_resource(f"stream:{args.publish[1]}").name))
+        chosen.append(E.publish_to_stream(E.named(site, site.find_resource(f"app:{args.publish[0]}")),
+                                          E.named(site, site.find_resource(f"stream:{args.publish[1]}"))))
     if args.space_role or args.allow_public_link:
         if site.platform != "cloud":
             raise CommandError("--space-role and --allow-public-link are for Qlik Cloud scenarios")
@@ -219,9 +216,8 @@ def run_preview(session: Session, args: argparse.Namespace) -> Output:
         raise CommandError(f"the edit does not apply: {exc}")
     out = PreviewOutput(result, args.format)
     if args.output:
-        from ..scenario.document import save_atomically  # noqa: F401 (same atomic discipline below)
-        text = out.to_json() + "\n" if args.format == "json" else out.to_text()
-        Path(args.output).write_text(text, encoding="utf-8")
+        from ..files import write_atomically
+        write_atomically(args.output, out.to_json() + "\n" if args.format == "json" else out.to_text())
     return out
 
 

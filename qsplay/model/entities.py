@@ -143,6 +143,7 @@ class Stream(Entity):
 class App(Entity):
     kind = "App"
     stream: Stream | None = None
+    section_access: Any = None  # model.section_access.SectionAccess, when the app's script has one
 
     @property
     def published(self) -> bool:
@@ -220,6 +221,8 @@ class SecurityRule:
     preinstalled: bool = False
     edited: bool = False  # a preinstalled rule the scenario changed
     source: str = ""  # where the rule's text comes from
+    since: str = ""  # preinstalled: the release that added or last changed it ("" = the 2017 set)
+    unconfirmed: str = ""  # preinstalled: what no Qlik source gives about this rule (traces repeat it)
     id: str = ""
     location: Any = None
     parsed: Any = None  # rules.ParsedCondition, or None when the text does not parse

@@ -58,14 +58,17 @@ def license_type(resource_filter: str) -> str | None:
     return None
 
 
-def builtin_index() -> tuple[dict, dict]:
-    specs = preinstalled_rule_specs()
-    return {s["seed_id"]: s for s in specs}, {s["name"].casefold(): s for s in specs}
+def builtin_index(release: str | None = None) -> tuple[dict, dict]:
+    specs = preinstalled_rule_specs(release)
+    return ({s["seed_id"]: s for s in specs if s.get("seed_id")},  # rules added since 2017: seedId UNCONFIRMED
+            {s["name"].casefold(): s for s in specs})
 
 
-def rule_entries(records: list[dict], report: list[str]) -> tuple[list[dict], list[dict], list[tuple[dict, str]]]:
-    """(security rule entries, licence rule entries, rules left out with why)."""
-    by_seed, by_name = builtin_index()
+def rule_entries(records: list[dict], report: list[str], release: str | None = None
+                 ) -> tuple[list[dict], list[dict], list[tuple[dict, str]]]:
+    """(security rule entries, licence rule entries, rules left out with why); preinstalled rules are
+    compared with those of the site's release."""
+    by_seed, by_name = builtin_index(release)
     security, licences, left_out = [], [], []
     names: dict[str, int] = {}
     for i, rec in enumerate(records):

@@ -21,18 +21,19 @@ from ..rules import ConditionError, FilterError, parse, parse_filter
 from ..rules.actions import ACTIONS, CONTEXTS, actions_from_mask, ALL_ACTIONS_MASK, normalize_action
 from ..semantics import CHOICES, Semantics
 from .errors import Problem, ScenarioError
+from .section_access import read_section_access
 
 TOP_KEYS = ("qsplay", "name", "description", "platform", "default_rules", "now", "license",
             "user_directories", "users", "streams", "apps", "objects", "data_connections", "extensions",
             "content_libraries", "reload_tasks", "custom_properties", "virtual_proxies", "license_rules",
-            "security_rules", "checks", "semantics")
+            "security_rules", "checks", "semantics", "qlik_release")
 LICENSE_KEYS = ("key", "professional", "analyzer", "analyzer_capacity_minutes", "tokens", "overage_minutes")
 USER_KEYS = ("directory", "id", "name", "email", "groups", "roles", "properties", "attributes", "access",
              "inactive", "blacklisted", "removed_externally")
 RESOURCE_KEYS = ("name", "id", "owner", "properties", "description")
 SECTION_KEYS = {
     "streams": RESOURCE_KEYS,
-    "apps": RESOURCE_KEYS + ("stream",),
+    "apps": RESOURCE_KEYS + ("stream", "section_access"),
     "objects": RESOURCE_KEYS + ("app", "type", "published", "approved"),
     "data_connections": RESOURCE_KEYS + ("type",),
     "extensions": RESOURCE_KEYS,
@@ -53,6 +54,7 @@ STEP_KEYS = ("name", "advance", "at", "logout", "deallocate", "allocate", "sessi
 STEP_ACTIONS = ("advance", "at", "logout", "deallocate", "allocate")
 REQUEST_KEYS = ("proxy", "user", "resource", "action", "context", "at", "environment", "session")
 ACCESS_VALUES = ("professional", "analyzer", "user_access")
+DENIED_BY = ("authentication", "license", "security", "section_access")
 
 # Other platforms (e.g. `platform: cloud`) register loaders for their own top-level sections:
 # name -> function(reader, value, site) that fills site.extra; a name starting with "_" always runs
@@ -61,6 +63,7 @@ SECTION_LOADERS: dict[str, Callable[["Reader", Any, Site], None]] = {}
 # ... and extra keys they read in common sections themselves (e.g. apps[].space): section -> keys
 EXTRA_ENTRY_KEYS: dict[str, tuple[str, ...]] = {}
 PLATFORMS = ("windows", "cloud")
+MAX_SCENARIO_BYTES = 256 * 1024 * 1024  # an L-size generated site is well under this
 
 
 def load_scenario(path: str | Path, lenient: bool = False, fast: bool = True) -> Site:
@@ -68,11 +71,12 @@ def load_scenario(path: str | Path, lenient: bool = False, fast: bool = True) ->
     nothing and carry `parse_error`), for the linter; otherwise any problem raises ScenarioError.
     `fast` reads with the fast reader (the round-trip document is then read on first edit or save);
     the site is the same either way."""
+    from ..files import FileProblem, read_bytes
     path = Path(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc.strerror or exc}")])
+        data = read_bytes(path, max_bytes=MAX_SCENARIO_BYTES)
+    except FileProblem as exc:
+        raise ScenarioError([Problem(str(path), 1, 1, "", "cannot read the file: " + str(exc).removeprefix(f"{path}: "))])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -384,6 +388,7 @@ class Reader:
         site.description = (self.text(data, "description", "description", default="") or "").strip()
         site.platform = self.choice(data, "platform", "platform", PLATFORMS, "windows")
         site.default_rules = self.boolean(data, "default_rules", "default_rules", True)
+        self.read_release(data, site)
         if data.get("now") is not None:
             try:
                 site.now = parse_time(data["now"])
@@ -407,6 +412,26 @@ class Reader:
                 loader(self, data.get(name), site)
         self.read_checks(data, site)
         return site
+
+    def read_release(self, data, site: Site) -> None:
+        """`qlik_release: "May 2024"` picks that release's preinstalled rules (default: the newest documented)."""
+        from ..defaults.releases import DEFAULT_RELEASE, RuleSet, normalise_release
+        if not site.default_rules:
+            if data.get("qlik_release") is not None:
+                self.warnings.append(f"{self.file}: qlik_release: default_rules is false, so no preinstalled "
+                                     f"rules are used and the release changes nothing")
+            return
+        if data.get("qlik_release") is None:
+            site.rule_set = RuleSet(DEFAULT_RELEASE, "default")
+            return
+        text = self.text(data, "qlik_release", "qlik_release") or ""
+        try:
+            name, note = normalise_release(text)
+        except ValueError as exc:
+            self.at_value(data, "qlik_release", "qlik_release", str(exc))
+            site.rule_set = RuleSet(DEFAULT_RELEASE, "default")
+            return
+        site.rule_set = RuleSet(name, "scenario", note)
 
     def read_semantics(self, data, site: Site) -> None:
         node = data.get("semantics")
@@ -521,6 +546,8 @@ class Reader:
                     entity.approved = self.boolean(item, "approved", p)
                 if kind == "data_connection":
                     entity.type = self.text(item, "type", p, default="") or ""
+                if kind == "app":
+                    read_section_access(self, item, p, entity)
                 if not refined:
                     self.check_duplicate_id(site, kind, entity, item, p)
                     site.resources[kind].append(entity)
@@ -603,7 +630,7 @@ class Reader:
     def read_security_rules(self, data, site: Site) -> None:
         by_name: dict[str, SecurityRule] = {}
         if site.default_rules:
-            for spec in defaults.preinstalled_rule_specs():
+            for spec in defaults.preinstalled_rule_specs(site.rule_set.release if site.rule_set else None):
                 rule = _rule_from_spec(spec)
                 site.security_rules.append(rule)
                 by_name[rule.name.casefold()] = rule
@@ -691,7 +718,7 @@ class Reader:
             denied_by = item.get("denied_by")
             if denied_by is not None:
                 denied_by = self.choice(item, "denied_by", p + ".denied_by",
-                                        ("authentication", "license", "security"), "security")
+                                        DENIED_BY, "security")
                 if expect == "allow":
                     self.warnings.append(f"{self.file}: {p}.denied_by: denied_by goes with expect: deny; ignored")
                     denied_by = None
@@ -780,6 +807,7 @@ def _rule_from_spec(spec: dict) -> SecurityRule:
                         condition=spec.get("condition", ""), context=spec.get("context", "both"),
                         description=spec.get("description", ""), type=spec.get("type", "Default"),
                         seed_id=spec.get("seed_id", ""), preinstalled=True, source=spec.get("source", ""),
+                        since=spec.get("since", ""), unconfirmed=spec.get("unconfirmed", ""),
                         id=spec.get("seed_id") or stable_id("rule", spec["name"]))
     rule.filter = parse_filter(rule.resource_filter)
     rule.parsed = parse(rule.condition)
