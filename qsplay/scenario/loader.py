@@ -95,15 +95,17 @@ def content_hash(data: bytes) -> str:
 
 
 def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = False, fast: bool = True) -> Site:
-    from .yaml_guard import YamlRefused, check_text
+    from .yaml_guard import YamlRefused, check_characters, check_text
     if fast:
         from .fast_reader import NotFast, read_fast
         try:
             check_text(text, filename)
-            data = read_fast(text)
         except YamlRefused as refused:
             raise ScenarioError([refused.problem])
-        except NotFast:
+        try:
+            data = read_fast(text)
+            check_characters(data, filename, text)
+        except (NotFast, YamlRefused):
             pass  # the round-trip reader reads it, or says where it is wrong
         else:
             try:

@@ -100,11 +100,11 @@ def read_yaml(text: str, filename: str, loader: YAML):
                                          f"a number with {len(long_number.group())} digits is too long to read"))
         raise YamlRefused(_problem(filename, text, 1, 1, f"could not be read as YAML: {exc}"))
     _check_depth(data, filename, text)
-    _check_characters(data, filename, text)
+    check_characters(data, filename, text)
     return data
 
 
-def _check_characters(data, filename: str, text: str) -> None:
+def check_characters(data, filename: str, text: str) -> None:
     """The raw text was checked above; the same characters written as YAML escapes ("\\e",
     "\\u202e", "\\x9b") are refused here, at the value that holds them (qsplay/safe_text.py)."""
     if "\\" not in text:
