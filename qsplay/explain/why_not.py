@@ -21,11 +21,11 @@ from . import edits as E
 from .audit import audit
 from .preview import diff_audits
 
-PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, None: 3}
+PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, "section_access": 3, None: 4}
 KIND_ORDER = ["add_space_role", "allow_public_link_creation", "turn_on_anonymous_access",
               "enable_rule", "add_group", "set_property", "add_role", "rule_add_action", "rule_add_context",
               "publish_to_stream", "publish_object", "activate_user", "allocate_access", "add_license_rule",
-              "change_proxy_anonymous", "add_rule"]
+              "change_proxy_anonymous", "add_section_access_row", "add_rule"]
 MAX_DEPTH = 3
 MAX_BRANCH = 8
 GAINS_LIMIT = 400_000  # user x resource pairs beyond which also_gains is not computed
@@ -139,6 +139,9 @@ def candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
         return _authentication_candidates(site, decision)
     if decision.denied_by == "license":
         return _license_candidates(site, decision)
+    if decision.denied_by == "section_access":
+        from .section_access import row_candidates
+        return row_candidates(site, decision)
     resource = site.find_resource(req.resource)
     out = _security_candidates(site, decision.identity.user, resource, req.action, req.context, req.environment, 2)
     seen, unique = set(), []
@@ -319,9 +322,14 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
     context = decision.request.context
     if not before:
         before.append(audit(site, context=context, include_anonymous=True))
+    opened_app = decision.section_access.app if decision.denied_by == "section_access" else None
+    if opened_app is not None:
+        from .section_access import opening_apps
+        opens_before = opening_apps(site)
     try:
         with E.trying(site, edits) as edited:
             after = audit(edited, context=context, include_anonymous=True)
+            opens_after = opening_apps(edited) if opened_app is not None else set()
     except (ScenarioError, ValueError, UnknownReference):
         return None
     changes = diff_audits(before[0], after)
@@ -336,4 +344,10 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
             cells += len(gained)
             if not mine:
                 users.add(c.user)
+    if opened_app is not None:  # opening an app is a cell of its own (the audit's "opens")
+        for who, app in opens_after - opens_before:
+            if (who, app) != (me, opened_app):
+                cells += 1
+                if who != me:
+                    users.add(who)
     return {"users": len(users), "cells": cells}
