@@ -340,9 +340,14 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
     context = decision.request.context
     if not before:
         before.append(audit(site, context=context, include_anonymous=True))
+    opened_app = decision.section_access.app if decision.denied_by == "section_access" else None
+    if opened_app is not None:
+        from .section_access import opening_apps
+        opens_before = opening_apps(site)
     try:
         with E.trying(site, edits) as edited:
             after = audit(edited, context=context, include_anonymous=True)
+            opens_after = opening_apps(edited) if opened_app is not None else set()
     except (ScenarioError, ValueError, UnknownReference):
         return None
     changes = diff_audits(before[0], after)
@@ -357,11 +362,10 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
             cells += len(gained)
             if not mine:
                 users.add(c.user)
-    if decision.denied_by == "section_access":  # opening an app is a cell of its own (the audit's "opens")
-        from .section_access import opening_gains
-        opened = decision.section_access.app if decision.section_access else None
-        for who, _ in opening_gains(site, edited, me, opened):
-            cells += 1
-            if who != me:
-                users.add(who)
+    if opened_app is not None:  # opening an app is a cell of its own (the audit's "opens")
+        for who, app in opens_after - opens_before:
+            if (who, app) != (me, opened_app):
+                cells += 1
+                if who != me:
+                    users.add(who)
     return {"users": len(users), "cells": cells}
