@@ -240,6 +240,9 @@ def run_line(session: Session, line: str) -> Output:
     words = split_words(stripped)
     rest = words[1:]
     if cmd is None:
+        from ..explain.messages import looks_like_message
+        if looks_like_message(stripped):  # a pasted Qlik message: explain it rather than refuse it
+            return REGISTRY["explain-message"].run(session, argparse.Namespace(text=stripped))
         import difflib
         close = difflib.get_close_matches(name, sorted(set(REGISTRY)), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else "; type help for the list"
