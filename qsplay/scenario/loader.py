@@ -64,6 +64,17 @@ EXTRA_ENTRY_KEYS: dict[str, tuple[str, ...]] = {}
 PLATFORMS = ("windows", "cloud")
 
 
+def unreadable(exc: OSError) -> str:
+    """Why a file cannot be read, in words (the file as a whole: no line or column)."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder, not a scenario file"
+    if isinstance(exc, PermissionError):
+        return "cannot read the file: permission denied"
+    return f"cannot read the file: {exc.strerror or exc}"
+
+
 def load_scenario(path: str | Path, lenient: bool = False) -> Site:
     """Load a scenario file. `lenient` keeps rules whose condition does not parse (they grant
     nothing and carry `parse_error`), for the linter; otherwise any problem raises ScenarioError."""
@@ -71,7 +82,7 @@ def load_scenario(path: str | Path, lenient: bool = False) -> Site:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError([Problem(str(path), 1, 1, "", f"cannot read the file: {exc.strerror or exc}")])
+        raise ScenarioError([Problem(str(path), 0, 0, "", unreadable(exc))])
     except UnicodeDecodeError as exc:
         good = exc.object[:exc.start].decode("utf-8", errors="replace")
         line = good.count("\n") + 1
