@@ -140,8 +140,9 @@ class GraphView:
 
     def save(self, path: str) -> str:
         from .graph.render import render
+        from .files import write_atomically
         fmt = Path(path).suffix.lstrip(".").lower()
-        Path(path).write_bytes(self.dot().encode() if fmt in ("dot", "gv") else render(self.dot(), fmt))
+        write_atomically(path, self.dot().encode() if fmt in ("dot", "gv") else render(self.dot(), fmt))
         return path
 
     def __repr__(self) -> str:

@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qsplay {__version__}")
         return 0
     from .commands import CommandError, load_all, run_command
+    from .safe_text import escape_unsafe
     from .commands.base import Session, load_for_cli
     registry = load_all()
     if argv[:1] in (["-h"], ["--help"], ["help"]):
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             output = run_command(Session(), cmd, argv[1:], with_scenario=cmd.scenarios == "many", cli=True)
     except CommandError as exc:
-        print(str(exc), file=sys.stderr)
+        print(escape_unsafe(str(exc)), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         import os
         if os.environ.get("QSPLAY_DEBUG"):
             raise
-        print(f"qsplay: internal error ({type(exc).__name__}): {exc}", file=sys.stderr)
+        print(escape_unsafe(f"qsplay: internal error ({type(exc).__name__}): {exc}"), file=sys.stderr)
         return 2
     sys.stdout.write(output.render())
     return output.exit_code
@@ -61,7 +62,8 @@ def _report(exc: Exception) -> int:
         sys.stdout.write(str(exc))
         return exc.status
     if isinstance(exc, CommandError):
-        print(str(exc), file=sys.stderr)
+        from .safe_text import escape_unsafe
+        print(escape_unsafe(str(exc)), file=sys.stderr)
         return exc.exit_code
     raise exc
 

@@ -1,6 +1,8 @@
 """The qsplay Jupyter kernel: the protocol (jupyter_kernel_test), completion inside conditions,
 inspection, and a malformed cell that does not kill it."""
 
+import json
+
 import jupyter_kernel_test
 
 
@@ -57,3 +59,20 @@ class QsplayKernelProtocol(jupyter_kernel_test.KernelTests):
         reply = self.kc.get_shell_msg(timeout=10)
         assert reply["parent_header"]["msg_id"] == msg_id
         assert self.run_cell("users")[0]["content"]["execution_count"] == counts[0] + 3  # silent cells do not count
+
+    def test_qsplay_offers_no_debugger(self):
+        """Issue 18 finding 15: ipykernel's debugger would inspect the Python session behind a
+        kernel that has no Python cells."""
+        self.flush_channels()
+        msg_id = self.kc.kernel_info()
+        reply = self.kc.get_shell_msg(timeout=10)
+        assert reply["parent_header"]["msg_id"] == msg_id
+        assert "debugger" not in reply["content"].get("supported_features", [])
+        for command in ("initialize", "richInspectVariables", "inspectVariables"):
+            msg = self.kc.session.msg("debug_request", {"type": "request", "seq": 1, "command": command,
+                                                        "arguments": {}})
+            self.kc.control_channel.send(msg)  # debug requests travel on the control channel
+            reply = self.kc.get_control_msg(timeout=10)
+            assert reply["msg_type"] == "debug_reply"
+            assert reply["content"]["success"] is False and "no debugger" in reply["content"]["message"]
+            assert "qsplay_session" not in json.dumps(reply["content"])

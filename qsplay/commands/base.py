@@ -37,8 +37,10 @@ class Output:
     prefer: str = "text"  # what a front end shows by default: text | json (e.g. --json was given)
 
     def render(self) -> str:
-        """What the CLI and the shell print."""
-        return self.to_json() + "\n" if self.prefer == "json" else self.to_text()
+        """What the CLI, the shell and the kernel print: site data's control and bidi characters
+        shown as \\uXXXX (qsplay/safe_text.py; in JSON that is the same string)."""
+        from ..safe_text import escape_unsafe
+        return escape_unsafe(self.to_json() + "\n" if self.prefer == "json" else self.to_text())
 
     def to_text(self) -> str:
         return self.text
@@ -49,8 +51,8 @@ class Output:
     def to_html(self) -> str:
         if self.html is not None:
             return self.html
-        import html as _html
-        return f"<pre>{_html.escape(self.to_text())}</pre>"
+        from ..safe_text import html_text
+        return f"<pre>{html_text(self.to_text())}</pre>"
 
     def _repr_html_(self) -> str:  # Jupyter shows command outputs richly in any Python kernel
         return self.to_html()
@@ -237,12 +239,27 @@ def command(name: str, summary: str, scenarios: str = "one", examples: tuple[str
     """Register a command: decorate `configure(parser)`; the returned object's `.runs` sets the body."""
     def register(run: Callable[[Session, argparse.Namespace], Output]):
         configure = getattr(run, "configure", lambda p: None)
-        cmd = Command(name, summary, configure, run, scenarios, examples, aliases, cli, description, raw)
+        cmd = Command(name, summary, configure, _files_said_plainly(run), scenarios, examples, aliases, cli,
+                      description, raw)
         REGISTRY[name] = cmd
         for alias in aliases:
             REGISTRY[alias] = cmd
         return run
     return register
+
+
+def _files_said_plainly(run):
+    """A file a command cannot write or read (qsplay/files.py) is a command error, not a bug."""
+    import functools
+    from ..files import FileProblem
+
+    @functools.wraps(run)
+    def guarded(session, args):
+        try:
+            return run(session, args)
+        except FileProblem as exc:
+            raise CommandError(str(exc)) from None
+    return guarded
 
 
 def arguments(configure: Callable[[argparse.ArgumentParser], None]):
@@ -268,6 +285,9 @@ def run_line(session: Session, line: str) -> Output:
     words = split_words(stripped)
     rest = words[1:]
     if cmd is None:
+        from ..explain.messages import looks_like_message
+        if looks_like_message(stripped):  # a pasted Qlik message: explain it rather than refuse it
+            return REGISTRY["explain-message"].run(session, argparse.Namespace(text=stripped))
         raise CommandError(f"unknown command '{name}'; {suggest_command(name)}")
     return run_command(session, cmd, rest)
 

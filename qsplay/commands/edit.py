@@ -184,8 +184,8 @@ def run_publish(session: Session, args: argparse.Namespace) -> Output:
     if stream is None and not args.unpublish:
         raise CommandError("publish APP STREAM, or publish APP --unpublish")
 
-    _apply(session, E.publish_to_stream(app.name, None if args.unpublish else stream.name))
-    return Output(f"{app.ref} is now {'unpublished' if args.unpublish else 'published to ' + stream.name}\n")
+    _apply(session, E.publish_to_stream(E.named(site, app), None if args.unpublish else E.named(site, stream)))
+    return Output(f"{site.ref_of(app)} is now {'unpublished' if args.unpublish else 'published to ' + stream.name}\n")
 
 
 @command("proxy", "what-if: change a virtual proxy's anonymous access mode or timeout", scenarios="none", cli=False,
@@ -249,9 +249,6 @@ def run_save(session: Session, args: argparse.Namespace) -> Output:
             raise CommandError("this is a built-in scenario; save it under a new name: save FILE")
     except OSError:
         pass
-    try:
-        save_atomically(site.extra["document"], target)
-    except OSError as exc:
-        raise CommandError(f"cannot write {target}: {exc.strerror or exc}")
+    save_atomically(site.extra["document"], target)
     session.mark_saved(target)
     return Output(f"saved {target}\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..files import write_atomically
 from ..model import UnknownReference
 from .base import CommandError, Output, Session, arguments, command
 
@@ -81,10 +82,7 @@ def run_graph(session: Session, args: argparse.Namespace) -> Output:
         if fmt not in ("svg", "png", "dot", "gv"):
             raise CommandError("-o wants a .svg, .png or .dot file")
         data = dot.encode() if fmt in ("dot", "gv") else render(dot, fmt)
-        try:
-            path.write_bytes(data)
-        except OSError as exc:
-            raise CommandError(f"cannot write {path}: {exc.strerror or exc}")
+        write_atomically(path, data)
         written = str(path)
     out = GraphOutput(graph, dot, written)
     out.svg = None

@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
+from ..files import write_atomically
+from ..safe_text import escape_unsafe
 from .base import CommandError, Output, Session, arguments, command
 
 
@@ -15,21 +16,16 @@ from .base import CommandError, Output, Session, arguments, command
                       p.add_argument("--name", help="the scenario's name")))
 def run_import(session: Session, args: argparse.Namespace) -> Output:
     from ..qrs import QrsError, import_folder, write_scenario
-    from ..scenario import ScenarioError, load_scenario
     try:
         doc, report = import_folder(args.folder, args.name)
     except (QrsError, ValueError) as exc:
         raise CommandError(str(exc))
     for line in report:
-        print(f"import-qrs: {line}", file=sys.stderr)
+        print(escape_unsafe(f"import-qrs: {line}"), file=sys.stderr)
     try:
-        write_scenario(doc, args.output)
-    except OSError as exc:
-        raise CommandError(f"cannot write {args.output}: {exc.strerror or exc}")
-    try:
-        site = load_scenario(args.output)
-    except ScenarioError as exc:
-        raise CommandError(f"the imported scenario does not load (a bug worth reporting):\n{exc}")
+        site = write_scenario(doc, args.output)  # only a scenario that loads is written
+    except QrsError as exc:
+        raise CommandError(str(exc))
     custom = sum(1 for r in site.security_rules if not r.preinstalled or r.edited)
     return Output(f"wrote {args.output}: {len(site.users)} users, {len(site.streams)} streams, {len(site.apps)} apps, "
                   f"{len(site.objects)} objects, {custom} custom or edited security rules, "
@@ -45,8 +41,5 @@ def run_export(session: Session, args: argparse.Namespace) -> Output:
     site = session.require_site()
     records = [rule_to_qrs(r) for r in site.security_rules]
     records += [rule_to_qrs(r, "License") for r in site.license_rules]
-    try:
-        Path(args.output).write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise CommandError(f"cannot write {args.output}: {exc.strerror or exc}")
+    write_atomically(args.output, json.dumps(records, indent=2, ensure_ascii=False) + "\n")
     return Output(f"wrote {args.output}: {len(records)} rules\n", data={"output": args.output, "rules": len(records)})

@@ -41,7 +41,7 @@ class SecurityEngine:
         `all_granting` asks for every rule that grants (the audit lists them all)."""
         env = Environment(environment)
         stack = _stack + ((resource.key, action),)
-        result = SecurityResult(False, resource.ref, action)
+        result = SecurityResult(False, self.site.ref_of(resource), action)
         # within one decision a HasPrivilege question is answered once (an object's rules may ask
         # about its stream through the app and directly); answers that met a cycle depend on the
         # path they were asked from, so those are not kept
@@ -50,8 +50,8 @@ class SecurityEngine:
         def has_privilege(target: Entity, wanted: str, want_trace: bool):
             if (target.key, wanted) in stack:
                 memo["cycles"] += 1
-                note = SecurityResult(False, target.ref, wanted,
-                                      notes=[f"{target.ref} {wanted} is already being decided further up "
+                note = SecurityResult(False, self.site.ref_of(target), wanted,
+                                      notes=[f"{self.site.ref_of(target)} {wanted} is already being decided further up "
                                              f"(a HasPrivilege cycle), so it counts as not granted"])
                 return False, note if want_trace else None
             key = (target.key, wanted, want_trace)
@@ -95,15 +95,15 @@ class SecurityEngine:
             if value:
                 result.allowed = True
                 result.granting_rules.append(rule.name)
-                result.evaluations.append(RuleEvaluation(rule.name, "granted", "the condition is true",
-                                                         rule.condition, node))
+                result.evaluations.append(RuleEvaluation(rule.name, "granted", "the condition is true" +
+                                                         _unconfirmed(rule), rule.condition, node))
                 if not trace and not all_granting:
                     break
             elif trace:
-                result.evaluations.append(RuleEvaluation(rule.name, "false", "the condition is false",
-                                                         rule.condition, node))
+                result.evaluations.append(RuleEvaluation(rule.name, "false", "the condition is false" +
+                                                         _unconfirmed(rule), rule.condition, node))
         if trace and not result.evaluations:
-            result.notes.append(f"no security rule's resource filter selects {resource.ref} "
+            result.notes.append(f"no security rule's resource filter selects {self.site.ref_of(resource)} "
                                 f"({resource.kind}), so nothing can grant it")
         return result
 
@@ -129,3 +129,10 @@ class SecurityEngine:
             if res.allowed:
                 out[action] = res.granting_rules
         return out
+
+
+def _unconfirmed(rule: SecurityRule) -> str:
+    """What no Qlik source gives about a preinstalled rule, said wherever it decides something."""
+    if not rule.unconfirmed or rule.edited:
+        return ""
+    return f" (preinstalled since {rule.since}; UNCONFIRMED: {rule.unconfirmed})"

@@ -10,6 +10,7 @@ from ipykernel.ipkernel import IPythonKernel
 from .. import __version__
 from ..commands import CommandError, Session, run_line
 from ..commands.completion import completions, describe
+from ..safe_text import escape_unsafe
 from ..scenario import ScenarioError, demo_path
 from ..shell.app import needs_more
 
@@ -53,6 +54,18 @@ class QsplayKernel(IPythonKernel):
                 self._show(output, count)
         return {"status": "ok", "execution_count": count, "payload": [], "user_expressions": {}}
 
+    @property
+    def kernel_info(self):
+        """A teaching kernel with no Python behind its cells offers no debugger (ipykernel's would
+        inspect the Python session)."""
+        info = dict(super().kernel_info)
+        info["supported_features"] = [f for f in info.get("supported_features", []) if f != "debugger"]
+        return info
+
+    async def do_debug_request(self, msg):
+        return {"type": "response", "request_seq": msg.get("seq", 0), "success": False,
+                "command": msg.get("command", ""), "message": "the qsplay kernel has no debugger"}
+
     def _show(self, output, count: int) -> None:
         widget = getattr(output, "widget", None)
         if widget is not None:
@@ -71,6 +84,7 @@ class QsplayKernel(IPythonKernel):
         self.send_response(self.iopub_socket, "display_data", {"data": data, "metadata": {}})
 
     def _error(self, name: str, message: str, silent: bool, count: int) -> dict:
+        message = escape_unsafe(message)
         if not silent:
             self.send_response(self.iopub_socket, "stream", {"name": "stderr", "text": message + "\n"})
         return {"status": "error", "execution_count": count, "ename": name, "evalue": message,

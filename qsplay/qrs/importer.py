@@ -7,9 +7,9 @@ import io
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from ..scenario.document import save_atomically, yaml_rt
+from ..scenario.document import yaml_rt
 from . import mapping
 from .reader import Export, QrsError, read_folder
 
@@ -20,6 +20,7 @@ SECTIONS = ("user_directories", "users", "custom_properties", "streams", "apps",
 def import_folder(folder: str | Path, name: str | None = None) -> tuple[CommentedMap, list[str]]:
     export = read_folder(folder)
     doc, left_out = build_document(export, name or f"Imported from {Path(folder).name}")
+    doc.qsplay_export = export  # where its values came from, for refusal messages (not dumped)
     return doc, export.report
 
 
@@ -30,6 +31,9 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
     doc["name"] = name
     doc["description"] = "Imported from QRS API responses by qsplay import-qrs."
     doc["default_rules"] = True
+    release = _release(export, report)
+    if release is not None:
+        doc["qlik_release"] = release
     users, known = _users(export, report)
     owners_needed: dict[str, dict] = {}
 
@@ -127,7 +131,8 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
     for ref, user in owners_needed.items():
         report.append(f"owner {user['directory']}\\{user['id']} is not in user.json: added as a user with no groups")
         users.append(CommentedMap(directory=user["directory"], id=user["id"]))
-    security, licences, left_out = mapping.rule_entries(export.records["systemrule"] + export.records["package"], report)
+    security, licences, left_out = mapping.rule_entries(export.records["systemrule"] + export.records["package"], report,
+                                                        release=release)
     directories = sorted({u["directory"] for u in users})
     sections = {
         "user_directories": [CommentedMap(name=d) for d in directories],
@@ -156,14 +161,62 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
     return doc, left_out
 
 
-def write_scenario(doc: CommentedMap, path: str | Path) -> None:
-    save_atomically(doc, path)
+def write_scenario(doc: CommentedMap, path: str | Path):
+    """Write the scenario only if qsplay will load it (same loader, same character policy as
+    qsplay/safe_text.py): otherwise QrsError, naming the export record, and nothing is written.
+    Returns the loaded Site."""
+    from ..files import write_atomically
+    from ..scenario import ScenarioError, load_scenario_text
+    text = dump(doc)
+    try:
+        site = load_scenario_text(text, str(path))
+    except ScenarioError as exc:
+        raise QrsError(f"{_record_with_unsafe_text(getattr(doc, 'qsplay_export', None))}the scenario would not load, so "
+                       f"nothing was written to {path}:\n{exc}") from None
+    write_atomically(path, text)
+    return site
+
+
+def _record_with_unsafe_text(export: Export | None) -> str:
+    """'stream.json[3].name: U+202E (...)\n' for the first export value the character policy refuses."""
+    from ..safe_text import describe, first_unsafe
+    if export is None:
+        return ""
+    for records in export.records.values():
+        for record in records:
+            todo = [(record, "")]
+            while todo:
+                value, where = todo.pop()
+                if isinstance(value, dict):
+                    todo.extend((v, f"{where}.{k}") for k, v in value.items() if k != "_source")
+                elif isinstance(value, list):
+                    todo.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
+                elif isinstance(value, str) and first_unsafe(value):
+                    return (f"{record.get('_source', '?')}{where}: {describe(first_unsafe(value).group())}: qsplay "
+                            f"scenarios may not contain it (rename it on the server, or remove the record); ")
+    return ""
 
 
 def dump(doc) -> str:
     buf = io.StringIO()
     yaml_rt().dump(doc, buf)
     return buf.getvalue()
+
+
+def _release(export: Export, report: list[str]) -> str | None:
+    """The site's Qlik Sense release from /qrs/about (about.json), which picks its preinstalled rules."""
+    from ..defaults.releases import DEFAULT_RELEASE, release_from_about
+    abouts = export.records.get("about") or []
+    if not abouts:
+        report.append(f"no about.json (/qrs/about): the site's release is unknown; qlik_release is left out, so "
+                      f"the preinstalled rules of the newest documented release ({DEFAULT_RELEASE}) are used")
+        return None
+    release, how = release_from_about(abouts[0])
+    if release is None:
+        report.append(f"{abouts[0].get('_source', 'about.json')}: {how}; qlik_release is left out ({DEFAULT_RELEASE} rules)")
+        return None
+    report.append(f"qlik_release: {release} ({how})")
+    return release
 
 
 def _users(export: Export, report: list[str]) -> tuple[list, set]:
@@ -272,13 +325,22 @@ def _proxy(rec: dict, report: list[str]) -> CommentedMap:
 def _rule_map(entry: dict) -> CommentedMap:
     m = CommentedMap()
     for key, value in entry.items():
-        if key == "condition" and "\n" in value:
-            m[key] = LiteralScalarString(value.replace("\r\n", "\n"))
+        if key in ("condition", "description") and isinstance(value, str) and "\n" in value:
+            m[key] = _multiline(value)
         elif isinstance(value, list):
             m[key] = _flow(value)
         else:
             m[key] = value
     return m
+
+
+def _multiline(text: str):
+    """A block scalar where it keeps the text exactly (import -> export gives the same bytes); else a
+    double-quoted string, which can say \r, tabs and trailing spaces."""
+    lines = text.split("\n")
+    plain = ("\r" not in text and "\t" not in text and not text[:1].isspace()
+             and not any(line != line.rstrip() for line in lines))
+    return LiteralScalarString(text) if plain else DoubleQuotedScalarString(text)
 
 
 def _flow(values: list) -> CommentedSeq:

@@ -10,8 +10,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..files import FileProblem, read_text
+from ..scenario.errors import line_window
+
+MAX_EXPORT_FILE_BYTES = 1024 * 1024 * 1024  # one /qrs/.../full response; a big site's is a few hundred MB
 KINDS = ("systemrule", "user", "stream", "app", "app_object", "dataconnection", "custompropertydefinition",
-         "virtualproxyconfig", "package")
+         "virtualproxyconfig", "package", "about")
 
 
 class QrsError(Exception):
@@ -34,7 +38,7 @@ def read_folder(folder: str | Path) -> Export:
     if not files:
         raise QrsError(f"{folder}: no .json files")
     for path in files:
-        data = load_json(path)
+        data = load_json(path, inside=folder)
         kind, records = classify(path, data)
         for i, record in enumerate(records):
             record.setdefault("_source", f"{path.name}[{i}]")
@@ -54,17 +58,24 @@ def read_folder(folder: str | Path) -> Export:
     return export
 
 
-def load_json(path: Path):
+def load_json(path: Path, inside: Path | None = None):
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QrsError(f"{path}: cannot read: {exc}")
+        text = read_text(path, MAX_EXPORT_FILE_BYTES, inside=inside, encoding="utf-8-sig")
+    except FileProblem as exc:
+        raise QrsError(str(exc))
+    except UnicodeDecodeError as exc:
+        raise QrsError(f"{path}: not UTF-8 text at byte {exc.start:,}")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        line = text.splitlines()[exc.lineno - 1] if 0 < exc.lineno <= len(text.splitlines()) else ""
-        raise QrsError(f"{path}: line {exc.lineno}, col {exc.colno}: not valid JSON: {exc.msg}\n"
-                       f"    {line[:200]}\n    {' ' * (exc.colno - 1)}^")
+        start = text.rfind("\n", 0, exc.pos) + 1
+        end = text.find("\n", exc.pos)
+        excerpt, caret = line_window(text[start:end if end >= 0 else len(text)], exc.colno)
+        raise QrsError(f"{path}: line {exc.lineno}, col {exc.colno:,}: not valid JSON: {exc.msg}\n"
+                       f"    {excerpt}\n    {' ' * (caret - 1)}^")
+    except RecursionError:
+        raise QrsError(f"{path}: nested too deeply to read (lists or objects inside each other thousands of "
+                       f"levels deep; a QRS response has a few)") from None
 
 
 def classify(path: Path, data) -> tuple[str | None, list[dict]]:
@@ -83,7 +94,8 @@ def classify(path: Path, data) -> tuple[str | None, list[dict]]:
     stem = path.stem.lower().replace("-", "_")
     by_name = {"systemrule": "systemrule", "user": "user", "stream": "stream", "app": "app",
                "app_object": "app_object", "appobject": "app_object", "dataconnection": "dataconnection",
-               "custompropertydefinition": "custompropertydefinition", "virtualproxyconfig": "virtualproxyconfig"}
+               "custompropertydefinition": "custompropertydefinition", "virtualproxyconfig": "virtualproxyconfig",
+               "about": "about"}
     if stem in by_name:
         return by_name[stem], records
     return _by_content(records), records
@@ -93,6 +105,8 @@ def _by_content(records: list[dict]) -> str | None:
     if not records:
         return None
     keys = set().union(*(r.keys() for r in records[:20]))
+    if "buildVersion" in keys:  # /qrs/about: which release the site runs
+        return "about"
     if {"resourceFilter", "rule"} <= keys:
         return "systemrule"
     if {"userDirectory", "userId"} <= keys:

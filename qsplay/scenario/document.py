@@ -6,8 +6,6 @@ from it, so what the engine sees and what `save` writes are always the same thin
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -41,24 +39,10 @@ def clone(document):
 
 
 def save_atomically(document, path: str | Path) -> Path:
-    """Write to a temporary file in the same folder, then rename over the target, so a crash or a
-    full disk never leaves a half-written scenario."""
-    path = Path(path)
-    text = dump(document)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent or "."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    """Write the document through the one atomic writer (qsplay/files.py): old file or new, never
+    partial; symlinks followed; mode and owner kept."""
+    from ..files import write_atomically
+    return write_atomically(path, dump(document))
 
 
 def section(document, name: str) -> CommentedSeq:

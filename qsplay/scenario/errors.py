@@ -18,7 +18,7 @@ class Problem:
         at = f"line {self.line}, col {self.col}: " if self.line else ""  # line 0: the file as a whole
         head = f"{self.file}: {where}{at}{self.message}"
         if self.source_line:
-            line, col = _window(self.source_line, self.col)
+            line, col = line_window(self.source_line, self.col)
             return f"{head}\n    {line}\n    {' ' * (col - 1)}^"
         return head
 
@@ -27,7 +27,7 @@ class Problem:
                 "message": self.message}
 
 
-def _window(line: str, col: int, width: int = 100) -> tuple[str, int]:
+def line_window(line: str, col: int, width: int = 100) -> tuple[str, int]:
     """A long line shown around the column (a minified or hostile file can have 100,000 characters)."""
     line = "".join(ch if ch.isprintable() or ch == "\t" else "\ufffd" for ch in line)
     if len(line) <= width:

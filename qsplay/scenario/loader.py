@@ -15,25 +15,28 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .. import defaults
 from ..engine.request import ANONYMOUS, make_request
-from ..model import (LICENSE_TYPES, RESOURCE_CLASSES, Check, CustomPropertyDefinition,
+from ..model import (LICENSE_TYPES, RESOURCE_CLASSES, AllocationRecord, Check, CustomPropertyDefinition,
                      License, LicenseRule, SecurityRule, Site, Stream,
                      UnknownReference, User, UserDirectory, VirtualProxy, parse_duration, parse_time, stable_id)
 from ..rules import ConditionError, FilterError, parse, parse_filter
 from ..rules.actions import ACTIONS, CONTEXTS, actions_from_mask, ALL_ACTIONS_MASK, normalize_action
 from ..semantics import CHOICES, Semantics
 from .errors import Problem, ScenarioError
+from .section_access import read_section_access
 
 TOP_KEYS = ("qsplay", "name", "description", "platform", "default_rules", "now", "license",
             "user_directories", "users", "streams", "apps", "objects", "data_connections", "extensions",
             "content_libraries", "reload_tasks", "custom_properties", "virtual_proxies", "license_rules",
-            "security_rules", "checks", "semantics")
-LICENSE_KEYS = ("key", "professional", "analyzer", "analyzer_capacity_minutes", "tokens", "overage_minutes")
+            "security_rules", "checks", "semantics", "qlik_release")
+LICENSE_KEYS = ("key", "professional", "analyzer", "analyzer_capacity_minutes", "tokens", "overage_minutes",
+                "capacity_used_minutes", "allocations")
+ALLOCATION_KEYS = ("user", "access", "last_used", "quarantined_until", "excess", "deleted", "id")
 USER_KEYS = ("directory", "id", "name", "email", "groups", "roles", "properties", "attributes", "access",
              "inactive", "blacklisted", "removed_externally")
 RESOURCE_KEYS = ("name", "id", "owner", "properties", "description")
 SECTION_KEYS = {
     "streams": RESOURCE_KEYS,
-    "apps": RESOURCE_KEYS + ("stream",),
+    "apps": RESOURCE_KEYS + ("stream", "section_access"),
     "objects": RESOURCE_KEYS + ("app", "type", "published", "approved"),
     "data_connections": RESOURCE_KEYS + ("type",),
     "extensions": RESOURCE_KEYS,
@@ -45,15 +48,19 @@ SECTION_KIND = {"streams": "stream", "apps": "app", "objects": "object", "data_c
 PROXY_KEYS = ("prefix", "description", "anonymous", "authentication", "session_timeout_minutes",
               "extended_security_environment")
 AUTH_METHODS = ("windows", "ticket", "header", "saml", "jwt", "oidc")
-LICENSE_RULE_KEYS = ("name", "type", "condition", "tokens", "disabled", "description")
+LICENSE_RULE_KEYS = ("name", "type", "condition", "tokens", "disabled", "description", "id", "qrs_name",
+                     "resource_filter", "actions", "context", "seed_id", "qrs_type", "passes_used")
 SECURITY_RULE_KEYS = ("name", "resource_filter", "actions", "condition", "context", "disabled", "description",
-                      "type", "seed_id")
+                      "type", "seed_id", "id", "qrs_name")
+# keys that only say which QRS record a rule is: an override giving only these does not edit the rule
+RULE_IDENTITY_KEYS = ("name", "id", "qrs_name", "seed_id", "type")
 CHECK_KEYS = ("name", "request", "expect", "denied_by", "access_type")
 # a check entry may instead be a step that moves the simulated site on (extension, docs/licensing.md)
 STEP_KEYS = ("name", "advance", "at", "logout", "deallocate", "allocate", "session", "access")
 STEP_ACTIONS = ("advance", "at", "logout", "deallocate", "allocate")
 REQUEST_KEYS = ("proxy", "user", "resource", "action", "context", "at", "environment", "session")
 ACCESS_VALUES = ("professional", "analyzer", "user_access")
+DENIED_BY = ("authentication", "license", "security", "section_access")
 
 # Other platforms (e.g. `platform: cloud`) register loaders for their own top-level sections:
 # name -> function(reader, value, site) that fills site.extra; a name starting with "_" always runs
@@ -62,27 +69,18 @@ SECTION_LOADERS: dict[str, Callable[["Reader", Any, Site], None]] = {}
 # ... and extra keys they read in common sections themselves (e.g. apps[].space): section -> keys
 EXTRA_ENTRY_KEYS: dict[str, tuple[str, ...]] = {}
 PLATFORMS = ("windows", "cloud")
-
-
-def unreadable(exc: OSError) -> str:
-    """Why a file cannot be read, in words (the file as a whole: no line or column)."""
-    if isinstance(exc, FileNotFoundError):
-        return "no such file"
-    if isinstance(exc, IsADirectoryError):
-        return "is a folder, not a scenario file"
-    if isinstance(exc, PermissionError):
-        return "cannot read the file: permission denied"
-    return f"cannot read the file: {exc.strerror or exc}"
+MAX_SCENARIO_BYTES = 256 * 1024 * 1024  # an L-size generated site is well under this
 
 
 def load_scenario(path: str | Path, lenient: bool = False) -> Site:
     """Load a scenario file. `lenient` keeps rules whose condition does not parse (they grant
     nothing and carry `parse_error`), for the linter; otherwise any problem raises ScenarioError."""
+    from ..files import FileProblem, read_text
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([Problem(str(path), 0, 0, "", unreadable(exc))])
+        text = read_text(path, max_bytes=MAX_SCENARIO_BYTES)
+    except FileProblem as exc:
+        raise ScenarioError([Problem(str(path), 0, 0, "", str(exc).removeprefix(f"{path}: "))])
     except UnicodeDecodeError as exc:
         good = exc.object[:exc.start].decode("utf-8", errors="replace")
         line = good.count("\n") + 1
@@ -319,6 +317,7 @@ class Reader:
         site.description = (self.text(data, "description", "description", default="") or "").strip()
         site.platform = self.choice(data, "platform", "platform", PLATFORMS, "windows")
         site.default_rules = self.boolean(data, "default_rules", "default_rules", True)
+        self.read_release(data, site)
         if data.get("now") is not None:
             try:
                 site.now = parse_time(data["now"])
@@ -332,6 +331,7 @@ class Reader:
                 site.user_directories.append(UserDirectory(self.text(item, "name", p, required=True) or "",
                                                            self.text(item, "type", p, default="") or ""))
         self.read_users(data, site)
+        self.read_allocations(data, site)
         self.read_resources(data, site)
         self.read_custom_properties(data, site)
         self.read_proxies(data, site)
@@ -342,6 +342,26 @@ class Reader:
                 loader(self, data.get(name), site)
         self.read_checks(data, site)
         return site
+
+    def read_release(self, data, site: Site) -> None:
+        """`qlik_release: "May 2024"` picks that release's preinstalled rules (default: the newest documented)."""
+        from ..defaults.releases import DEFAULT_RELEASE, RuleSet, normalise_release
+        if not site.default_rules:
+            if data.get("qlik_release") is not None:
+                self.warnings.append(f"{self.file}: qlik_release: default_rules is false, so no preinstalled "
+                                     f"rules are used and the release changes nothing")
+            return
+        if data.get("qlik_release") is None:
+            site.rule_set = RuleSet(DEFAULT_RELEASE, "default")
+            return
+        text = self.text(data, "qlik_release", "qlik_release") or ""
+        try:
+            name, note = normalise_release(text)
+        except ValueError as exc:
+            self.at_value(data, "qlik_release", "qlik_release", str(exc))
+            site.rule_set = RuleSet(DEFAULT_RELEASE, "default")
+            return
+        site.rule_set = RuleSet(name, "scenario", note)
 
     def read_semantics(self, data, site: Site) -> None:
         node = data.get("semantics")
@@ -365,7 +385,52 @@ class Reader:
                                                    "license.analyzer_capacity_minutes"),
             tokens=self.integer(node, "tokens", "license.tokens"),
             overage_minutes=self.integer(node, "overage_minutes", "license.overage_minutes", minimum=-1),
+            capacity_used_minutes=self.integer(node, "capacity_used_minutes", "license.capacity_used_minutes"),
         )
+
+    def time(self, node, key, path: str):
+        if node.get(key) is None:
+            return None
+        try:
+            return parse_time(node[key])
+        except (ValueError, TypeError):
+            self.at_value(node, key, path, f"{key} should be a date and time like 2026-11-02T09:00:00Z")
+            return None
+
+    def read_allocations(self, data, site: Site) -> None:
+        """`license.allocations`: the QMC's allocation lists at `now` (a pulled site's licence state)."""
+        node = data.get("license")
+        if not isinstance(node, dict):
+            return
+        seen: dict[tuple[str, str], int] = {}
+        for i, item in enumerate(self.seq(node, "allocations", "license.allocations")):
+            p = f"license.allocations[{i}]"
+            if not self.mapping(item, p, ALLOCATION_KEYS, "an allocation"):
+                continue
+            who = (self.text(item, "user", p, required=True) or "").replace("/", "\\")
+            access = self.choice(item, "access", p + ".access", ACCESS_VALUES, "professional")
+            if item.get("access") is None:
+                self.at_node(item, p, f"'access' is required: one of {', '.join(ACCESS_VALUES)}")
+            deleted = self.boolean(item, "deleted", p)
+            if not deleted:
+                try:
+                    who = site.find_user(who).qualified
+                except UnknownReference as exc:
+                    self.at_value(item, "user", p + ".user", f"{exc} (a deleted user's allocation says deleted: true)")
+                    continue
+            key = (who.casefold(), access)
+            if key in seen:
+                self.at_node(item, p, f"{who} already has {access} access at license.allocations[{seen[key]}]")
+                continue
+            seen[key] = i
+            if not deleted and access in site.find_user(who).access:
+                self.at_value(item, "user", p + ".user", f"{who} has {access} in users[].access too; say it once")
+                continue
+            site.license.allocations.append(AllocationRecord(
+                user=who, access=access, last_used=self.time(item, "last_used", p + ".last_used"),
+                quarantined_until=self.time(item, "quarantined_until", p + ".quarantined_until"),
+                excess=self.boolean(item, "excess", p), deleted=deleted,
+                id=self.text(item, "id", p, default="") or ""))
 
     def read_users(self, data, site: Site) -> None:
         seen: dict[str, int] = {}
@@ -456,6 +521,8 @@ class Reader:
                     entity.approved = self.boolean(item, "approved", p)
                 if kind == "data_connection":
                     entity.type = self.text(item, "type", p, default="") or ""
+                if kind == "app":
+                    read_section_access(self, item, p, entity)
                 if not refined:
                     self.check_duplicate_id(site, kind, entity, item, p)
                     site.resources[kind].append(entity)
@@ -524,10 +591,21 @@ class Reader:
                 self.warnings.append(f"{self.file}: {p}.tokens: tokens apply to login_access rules only; "
                                      f"ignored for a {ltype} rule")
             name = self.text(item, "name", p, required=True) or ""
-            site.license_rules.append(LicenseRule(
+            rule = LicenseRule(
                 name=name, type=ltype, condition=text, tokens=tokens, disabled=self.boolean(item, "disabled", p),
-                description=self.text(item, "description", p, default="") or "", id=stable_id("license_rule", name),
-                location=_pos(item), parsed=parsed, parse_error=err))
+                description=self.text(item, "description", p, default="") or "",
+                id=self.text(item, "id", p, default=None) or stable_id("license_rule", name),
+                location=_pos(item), parsed=parsed, parse_error=err,
+                qrs_name=self.text(item, "qrs_name", p, default="") or "",
+                resource_filter=self.text(item, "resource_filter", p, default="") or "",
+                mask=self.integer(item, "actions", p + ".actions", default=1),
+                context=self.choice(item, "context", p + ".context", CONTEXTS, "both"),
+                seed_id=self.text(item, "seed_id", p, default=None) or LicenseRule.seed_id,
+                qrs_type=self.text(item, "qrs_type", p, default=None) or "Custom",
+                passes_used=self.passes(item, p, site, ltype))
+            if rule.resource_filter:
+                self.license_filter(item, p, rule)
+            site.license_rules.append(rule)
         given = sum(r.tokens for r in site.license_rules if r.type == "login_access")
         users_with_pass = sum(1 for u in site.users if "user_access" in u.access)
         if given + users_with_pass > site.license.tokens and given:
@@ -535,10 +613,43 @@ class Reader:
                          f"login access rules give {given} tokens and user access passes use {users_with_pass}, "
                          f"but the licence has {site.license.tokens} tokens")
 
+    def passes(self, item, p: str, site: Site, ltype: str) -> list:
+        """`passes_used`: a number (each counted as used at `now`, so it returns 28 days later: the
+        safe reading when QRS gave only a count) or the times the passes were used."""
+        value = item.get("passes_used")
+        if value is None:
+            return []
+        if ltype != "login_access":
+            self.at_value(item, "passes_used", p + ".passes_used", "passes_used is for login_access rules")
+            return []
+        if isinstance(value, int) and not isinstance(value, bool):
+            return [site.now] * self.integer(item, "passes_used", p + ".passes_used")
+        out = []
+        for j, when in enumerate(value if isinstance(value, list) else [None]):
+            try:
+                out.append(parse_time(when))
+            except (ValueError, TypeError):
+                self.at_value(item, "passes_used", f"{p}.passes_used[{j}]",
+                              "passes_used is a number or a list of times like 2026-11-02T09:00:00Z")
+                return []
+        return out
+
+    def license_filter(self, item, p: str, rule: LicenseRule) -> None:
+        from ..qrs.mapping import LICENSE_FILTERS, license_type
+        kind = license_type(rule.resource_filter)
+        if kind is None:
+            self.at_value(item, "resource_filter", p + ".resource_filter",
+                          f"a licence rule's resource filter names its access group: "
+                          f"{LICENSE_FILTERS[rule.type]}_<id>, not {rule.resource_filter!r}")
+        elif kind != rule.type:
+            self.at_value(item, "resource_filter", p + ".resource_filter",
+                          f"{rule.resource_filter!r} is a {kind} access group, but the rule's type is {rule.type}")
+
     def read_security_rules(self, data, site: Site) -> None:
         by_name: dict[str, SecurityRule] = {}
+        ids: dict[str, str] = {}
         if site.default_rules:
-            for spec in defaults.preinstalled_rule_specs():
+            for spec in defaults.preinstalled_rule_specs(site.rule_set.release if site.rule_set else None):
                 rule = _rule_from_spec(spec)
                 site.security_rules.append(rule)
                 by_name[rule.name.casefold()] = rule
@@ -550,7 +661,7 @@ class Reader:
             base = by_name.get(name.casefold())
             if base is not None and base.preinstalled and not base.edited:
                 rule = base  # override: the keys given replace the preinstalled rule's
-                rule.edited = True
+                rule.edited = any(k not in RULE_IDENTITY_KEYS for k in item)
                 rule.location = _pos(item)
             else:
                 if base is not None:
@@ -562,6 +673,13 @@ class Reader:
                                     location=_pos(item), parsed=parse(""))
                 site.security_rules.append(rule)
                 by_name[name.casefold()] = rule
+            if item.get("id") is not None:
+                rule.id = self.text(item, "id", p + ".id") or rule.id
+                if rule.id.casefold() in ids and ids[rule.id.casefold()] != p:
+                    self.at_value(item, "id", p + ".id", f"id {rule.id} is already the id of {ids[rule.id.casefold()]}")
+            ids[rule.id.casefold()] = p
+            if item.get("qrs_name") is not None:
+                rule.qrs_name = self.text(item, "qrs_name", p) or ""
             if item.get("resource_filter") is not None:
                 rule.resource_filter = self.text(item, "resource_filter", p) or ""
                 try:
@@ -570,6 +688,8 @@ class Reader:
                     self.in_scalar(item, "resource_filter", p + ".resource_filter", 1, err.offset + 1, str(err))
             if item.get("actions") is not None:
                 rule.actions = self.actions(item, p + ".actions")
+                value = item.get("actions")
+                rule.mask = value if isinstance(value, int) and not isinstance(value, bool) else None
             if "condition" in item:
                 rule.condition, rule.parsed, rule.parse_error = self.condition(item, "condition", p + ".condition")
             if item.get("context") is not None:
@@ -581,6 +701,7 @@ class Reader:
             if item.get("type") is not None:
                 rule.type = self.choice(item, "type", p + ".type", ("default", "readonly", "custom"), "custom").title() \
                     .replace("Readonly", "ReadOnly")
+                rule.type_given = True
             if item.get("seed_id") is not None:
                 rule.seed_id = self.text(item, "seed_id", p) or rule.seed_id
 
@@ -626,7 +747,7 @@ class Reader:
             denied_by = item.get("denied_by")
             if denied_by is not None:
                 denied_by = self.choice(item, "denied_by", p + ".denied_by",
-                                        ("authentication", "license", "security"), "security")
+                                        DENIED_BY, "security")
                 if expect == "allow":
                     self.warnings.append(f"{self.file}: {p}.denied_by: denied_by goes with expect: deny; ignored")
                     denied_by = None
@@ -715,6 +836,7 @@ def _rule_from_spec(spec: dict) -> SecurityRule:
                         condition=spec.get("condition", ""), context=spec.get("context", "both"),
                         description=spec.get("description", ""), type=spec.get("type", "Default"),
                         seed_id=spec.get("seed_id", ""), preinstalled=True, source=spec.get("source", ""),
+                        since=spec.get("since", ""), unconfirmed=spec.get("unconfirmed", ""),
                         id=spec.get("seed_id") or stable_id("rule", spec["name"]))
     rule.filter = parse_filter(rule.resource_filter)
     rule.parsed = parse(rule.condition)

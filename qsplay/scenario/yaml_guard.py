@@ -24,6 +24,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (AliasEvent, CollectionEndEvent, CollectionStartEvent, MappingStartEvent,
                                 ScalarEvent, SequenceStartEvent)
 
+from ..safe_text import describe, first_unsafe
 from .errors import Problem
 
 MAX_DEPTH = 64  # levels of mappings and lists; scenarios use about five
@@ -92,7 +93,52 @@ def read_yaml(text: str, filename: str, loader: YAML):
                                          f"a number with {len(long_number.group())} digits is too long to read"))
         raise YamlRefused(_problem(filename, text, 1, 1, f"could not be read as YAML: {exc}"))
     _check_depth(data, filename, text)
+    _check_characters(data, filename, text)
     return data
+
+
+def _check_characters(data, filename: str, text: str) -> None:
+    """The raw text was checked above; the same characters written as YAML escapes ("\\e",
+    "\\u202e", "\\x9b") are refused here, at the value that holds them (qsplay/safe_text.py)."""
+    if "\\" not in text:
+        return  # no escapes: nothing the raw checks have not seen
+    todo = [data]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            items = [(k, k, "key") for k in node] + [(k, v, "value") for k, v in node.items()]
+        elif isinstance(node, list):
+            items = [(i, v, "item") for i, v in enumerate(node)]
+        else:
+            continue
+        for where, value, role in items:
+            if isinstance(value, (dict, list)):
+                todo.append(value)
+                continue
+            if not isinstance(value, str):
+                continue
+            bad = first_unsafe(value)
+            if bad:
+                line, col = _position(node, where, role)
+                raise YamlRefused(_problem(filename, text, line, col,
+                                           f"{describe(bad.group())} in a {'key' if role == 'key' else 'value'} "
+                                           f"(written as an escape): it makes text act or display differently "
+                                           f"from what it is, so scenarios may not contain it"))
+
+
+def _position(node, where, role: str) -> tuple[int, int]:
+    lc = getattr(node, "lc", None)
+    try:
+        if role == "item":
+            line0, col0 = lc.item(where)
+        elif role == "key":
+            line0, col0 = lc.key(where)
+        else:
+            line0, col0 = lc.value(where)
+        return line0 + 1, col0 + 1
+    except (AttributeError, KeyError, TypeError, IndexError):
+        line = getattr(lc, "line", None)
+        return ((line or 0) + 1, (getattr(lc, "col", None) or 0) + 1)
 
 
 def _check_events(text: str, filename: str) -> None:

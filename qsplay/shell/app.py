@@ -23,6 +23,7 @@ from pygments.styles import get_style_by_name
 from ..commands import CommandError, Session, run_line
 from ..commands.completion import completions
 from ..render.highlight import CommandLexer
+from ..safe_text import escape_unsafe
 from ..scenario import ScenarioError, demo_path
 
 CONTINUATION_ENDINGS = ("and", "or", "(", "\\")
@@ -96,7 +97,8 @@ def toolbar(session: Session):
 
 
 def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    from ..safe_text import html_text, one_line
+    return html_text(one_line(text))
 
 
 def make_prompt(session: Session, input=None, output=None, history=None) -> PromptSession:
@@ -121,14 +123,27 @@ def make_prompt(session: Session, input=None, output=None, history=None) -> Prom
 def _history():
     path = history_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_history_file(path)
         return FileHistory(str(path))
     except OSError:
         return InMemoryHistory()
 
 
+def private_history_file(path: Path) -> None:
+    """What was typed is the user's alone: the folder 0700 and the file 0600, also when an older
+    qsplay made them world-readable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
+
+
 def execute(session: Session, line: str, write) -> None:
     """Run one line and print its output; any failure is a message and the session goes on."""
+    raw_write = write
+
+    def write(text: str) -> None:  # names and file names from site data: no terminal escapes
+        raw_write(escape_unsafe(text))
     text = " ".join(part.rstrip("\\") for part in line.splitlines())
     try:
         output = run_line(session, text)
@@ -187,13 +202,14 @@ def run_shell(path: str | None = None, input=None, output=None, history=None) ->
     try:
         session.load(path if path else demo_path())
     except ScenarioError as exc:
-        print(str(exc), file=sys.stderr)
+        print(escape_unsafe(str(exc)), file=sys.stderr)
         return 2
     if input is None and not sys.stdin.isatty():
         return run_script(session, sys.stdin)
     prompt = make_prompt(session, input=input, output=output, history=history)
 
     def write(text: str) -> None:
+        text = escape_unsafe(text)  # names and file names from site data: no terminal escapes
         if output is not None:
             output.write_raw(text.replace("\n", "\r\n"))
             output.flush()
