@@ -21,6 +21,18 @@ def same_audit(site, context):
     return same, reference, compressed
 
 
+def agreeing_audits(site, context, n):
+    """The reference and the compressed audit of a random site, which must agree (else: its rules)."""
+    ok, reference, fast = same_audit(site, context)
+    if not ok:
+        rules = "\n".join(f"{r.name}: {r.resource_filter} {sorted(r.actions)} {r.context} "
+                          f"{'disabled ' if r.disabled else ''}{r.condition}" for r in site.security_rules
+                          if not r.preinstalled)
+        raise AssertionError(f"site {n} ({site.semantics}) differs in {context}:\n{rules}\n"
+                             f"reference {reference.to_dict()}\nfast {fast.to_dict()}")
+    return reference, fast
+
+
 def test_demo_site_audits_agree():
     site = load_scenario(demo_path())
     for context in ("hub", "qmc"):
@@ -34,13 +46,7 @@ def test_differential_on_1000_random_sites():
     for n in range(1000):
         site = random_site(rng)
         context = rng.choice(["hub", "qmc"])
-        ok, reference, fast = same_audit(site, context)
-        if not ok:
-            rules = "\n".join(f"{r.name}: {r.resource_filter} {sorted(r.actions)} {r.context} "
-                              f"{'disabled ' if r.disabled else ''}{r.condition}" for r in site.security_rules
-                              if not r.preinstalled)
-            raise AssertionError(f"site {n} ({site.semantics}) differs in {context}:\n{rules}\n"
-                                 f"reference {reference.to_dict()}\nfast {fast.to_dict()}")
+        reference, fast = agreeing_audits(site, context, n)
         granting += bool(reference.cells)
         compressible += "uncompressed_because" not in fast.stats
         shared_resources += fast.stats.get("resource_classes", 99) < len(fast.resources)
@@ -220,12 +226,7 @@ def test_differential_on_realistic_shapes():
     for n in range(120):
         site = realistic_random_site(rng)
         context = rng.choice(["hub", "qmc"])
-        ok, reference, fast = same_audit(site, context)
-        if not ok:
-            rules = "\n".join(f"{r.name}: {r.resource_filter} {sorted(r.actions)} {r.context} "
-                              f"{'disabled ' if r.disabled else ''}{r.condition}" for r in site.security_rules
-                              if not r.preinstalled)
-            raise AssertionError(f"site {n} ({site.semantics}) differs in {context}:\n{rules}")
+        reference, fast = agreeing_audits(site, context, n)
         granting += bool(reference.cells)
         compressed += "uncompressed_because" not in fast.stats
         assert fast.summary()["granted_cells"] == len(reference.cells)

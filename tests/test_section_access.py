@@ -249,3 +249,66 @@ def test_check_denied_by_section_access_is_accepted():
       - {ACCESS: USER, USERID: ACME\\bo}
     """)
     assert decide(site, "app:A", user="ACME\\ann").denied_by == "section_access"
+
+
+# -- why-not, audit, lint ----------------------------------------------------------------------------------
+
+def test_why_not_suggests_the_row_to_add_and_it_is_checked(tmp_path):
+    from qsplay.explain.why_not import why_not
+    from qsplay.engine import make_request
+    site = load_scenario(SCENARIO)
+    result = why_not(site, make_request("app:Sales Dashboard", "read", "ACME\\olle"))
+    first = result.suggestions[0]
+    assert first.kind == "add_section_access_row" and first.grants
+    assert "USERID: ACME\\OLLE" in first.change and "REGION: NORTH" in first.change  # a value in the data
+    # a group row opens the app to the group's other members too, and also_gains says so
+    budget = why_not(site, make_request("app:Budget", "read", "ACME\\sam"))
+    group_row = [s for s in budget.suggestions if "GROUP: SALES" in s.change][0]
+    assert group_row.also_gains["users"] == 5  # erica, olle, lena, ivan, pia (mary already opens it)
+
+
+def test_why_not_apply_writes_a_scenario_that_allows(tmp_path, capsys):
+    out = tmp_path / "fixed.yaml"
+    assert main(["why-not", str(SCENARIO), "--user", "ACME\\erica", "--resource", "app:Sales Dashboard",
+                 "--apply", "1", "-o", str(out)]) == 0
+    capsys.readouterr()
+    site = load_scenario(out)  # the Forecast CSV is still found from the new place
+    assert decide(site, "app:Sales Dashboard", user="ACME\\erica").allowed
+    assert decide(site, "app:Forecast", user="ACME\\greta").allowed
+
+
+def test_audit_says_who_opens_the_app_and_sees_which_values(capsys):
+    assert main(["audit", str(SCENARIO), "--type", "app", "--format", "json"]) == 0
+    cells = {(c["user"], c["app"]): c for c in json.loads(capsys.readouterr().out)["section_access"]}
+    assert cells[("ACME\\sam", "app:Sales Dashboard")]["sees"] == {"REGION": ["NORTH", "SOUTH"]}
+    assert cells[("ACME\\anna", "app:Sales Dashboard")]["sees"] is None  # ADMIN: all data
+    assert cells[("ACME\\erica", "app:Sales Dashboard")]["opens"] is False
+    assert ("ACME\\sven", "app:Sales Dashboard") not in cells  # the rules do not let him read it
+
+
+def test_lint_finds_table_problems():
+    from qsplay.explain.lint import lint
+    site = site_with("""\
+    table:
+      - {ACCESS: USER, USERID: ACME\\ann, REGION: NORTH}
+      - {ACCESS: USER, USERID: ACME\\ann, REGION: NORTH}
+      - {ACCESS: USER, USERID: ACME\\bo, GROUP: MARKETING, REGION: NORTH}
+    data: {REGION: [NORTH, south]}
+    """)
+    codes = [f.code for f in lint(site) if f.code.startswith("section-access")]
+    assert codes == ["section-access-no-scheduler", "section-access-lower-case-data",
+                     "section-access-unknown-group", "section-access-duplicate-row"]
+    shipped = [f.code for f in lint(load_scenario(SCENARIO)) if f.code.startswith("section-access")]
+    assert shipped == ["section-access-lower-case-data"]  # the 'west' trap, on purpose
+
+
+def test_the_graph_shows_the_fourth_phase():
+    from qsplay.graph import decision_view
+    site = load_scenario(SCENARIO)
+    g = decision_view(site, decide(site, "app:Sales Dashboard", user="ACME\\sam"))
+    node = "section_access:app:Sales Dashboard"
+    assert g.nodes[node]["kind"] == "section_access" and g.nodes[node]["highlight"]
+    assert "REGION = NORTH, SOUTH" in g.nodes[node]["label"] and "omits MARGIN" in g.nodes[node]["label"]
+    assert g.edges["app:Sales Dashboard", node]["kind"] == "opens"
+    denied = decision_view(site, decide(site, "object:Sales Dashboard/Overview", user="ACME\\olle"))
+    assert denied.nodes[node]["failed"] and "no row matches" in denied.nodes[node]["label"]

@@ -15,9 +15,14 @@ class AuditOutput(Output):
         super().__init__(prefer="json" if fmt == "json" else "text")
         self.result, self.fmt = result, fmt
 
+    opens: list = []  # section access: who opens which app and sees which values
+
     @property
     def data(self):  # built when asked: a big site's cells are produced only for JSON
-        return self.result.summary() if self.fmt == "summary" else self.result.to_dict()
+        out = self.result.summary() if self.fmt == "summary" else self.result.to_dict()
+        if self.opens:
+            out = {**out, "section_access": [c.to_dict() for c in self.opens]}
+        return out
 
     @data.setter
     def data(self, value):
@@ -29,9 +34,10 @@ class AuditOutput(Output):
 
     def to_text(self) -> str:
         from ..explain.audit import render_csv, render_summary, render_table
+        from ..explain.section_access import render_opens
         if self.fmt == "summary":
-            return render_summary(self.result)
-        return render_csv(self.result) if self.fmt == "csv" else render_table(self.result)
+            return render_summary(self.result) + render_opens(self.opens)
+        return render_csv(self.result) if self.fmt == "csv" else render_table(self.result) + render_opens(self.opens)
 
     def to_html(self) -> str:
         from ..explain.audit import TABLE_LIMIT
@@ -67,7 +73,13 @@ def run_audit(session: Session, args: argparse.Namespace) -> Output:
                        include_anonymous=args.anonymous, progress=True)
     except UnknownReference as exc:
         raise CommandError(str(exc))
-    return AuditOutput(result, args.format)
+    out = AuditOutput(result, args.format)
+    if site.platform == "windows" and args.context == "hub" and (not args.type or "app" in args.type):
+        from ..explain.audit import audit_subjects
+        from ..explain.section_access import section_access_audit
+        apps = [site.find_resource(r) for r in args.resource] if args.resource else None
+        out.opens = section_access_audit(site, audit_subjects(site, args.user, args.anonymous), apps)
+    return out
 
 
 class WhyNotOutput(Output):
@@ -80,11 +92,10 @@ class WhyNotOutput(Output):
 
 
 @command("why-not", "for a denied request, the smallest changes that would grant it (each checked)",
-         examples=("why-not --user CORP\\bob --resource \"app:Draft Ideas\"",
-                   "why-not --user anonymous --resource stream:Public --json",
-                   "why-not --user CORP\\bob --resource stream:Finance --apply 1 -o fixed.yaml"),
-         aliases=("whynot",))
-@arguments(lambda p: (add_request_arguments(p), p.add_argument("--json", action="store_true"),
+         examples=("why-not CORP\\bob read \"app:Draft Ideas\"",
+                   "why-not --user anonymous --resource stream:Finance --proxy public --json",
+                   "why-not --user CORP\\bob --resource stream:Finance --apply 1 -o fixed.yaml"))
+@arguments(lambda p: (add_request_arguments(p, words=True), p.add_argument("--json", action="store_true"),
                       p.add_argument("--apply", type=int, metavar="N", help="apply suggestion N ..."),
                       p.add_argument("-o", "--output", metavar="NEW.yaml", help="... and write the scenario here")))
 def run_why_not(session: Session, args: argparse.Namespace) -> Output:
@@ -103,7 +114,8 @@ def run_why_not(session: Session, args: argparse.Namespace) -> Output:
             raise CommandError(f"there is no suggestion {args.apply} (there are {len(result.suggestions)})")
         from ..explain.edits import apply_edits
         edited = apply_edits(site, chosen[0].edits)
-        save_atomically(edited.extra["document"], Path(args.output))
+        from ..scenario.section_access import rebased
+        save_atomically(rebased(edited.extra["document"], site.source, args.output), Path(args.output))
         out.text = f"wrote {args.output} with suggestion {args.apply}: {chosen[0].change}\n"
         out.to_text = lambda: out.text
         out.data = {**out.data, "applied": args.apply, "output": args.output}

@@ -149,9 +149,25 @@ def allocate_access(user: str, access_type: str) -> Edit:
                 lambda site: _change(_model_user(site, user), access=[access_type]))
 
 
+def change_access_type(user: str, current: str, wanted: str, why: str) -> Edit:
+    """Give the user another access type (QMC: License management > deallocate, then allocate)."""
+    def apply(doc):
+        set_value(_user_item(doc, user), "access", [wanted])
+    return Edit("change_access_type", f"give {user} {wanted} access instead of {current} ({why})", apply)
+
+
 def enable_rule(name: str) -> Edit:
-    return Edit("enable_rule", f"enable the rule \"{name}\"",
-                lambda doc: set_value(rule_entry(doc, name), "disabled", False), _rule_model(name, disabled=False))
+    def apply(doc):
+        # enabled is the default: drop the key, and an override left with only its name, so that
+        # disable then enable gives back the file as it was
+        item = rule_entry(doc, name)
+        item.pop("disabled", None)
+        if set(item) == {"name"}:
+            rules = section(doc, "security_rules")
+            rules.remove(item)
+            if not rules:
+                del doc["security_rules"]
+    return Edit("enable_rule", f"enable the rule \"{name}\"", apply, _rule_model(name, disabled=False))
 
 
 def disable_rule(name: str) -> Edit:
@@ -352,3 +368,36 @@ def change_proxy_anonymous(prefix: str, mode: str) -> Edit:
 def _action_order(action: str) -> int:
     from ..rules.actions import ACTIONS
     return ACTIONS.index(action) if action in ACTIONS else 99
+
+
+def add_section_access_row(app: str, row: dict[str, str], table) -> Edit:
+    """Add a row to an app's section access table. A table read from a file or a script becomes
+    inline in the scenario (its rows and data kept), so the edit can be checked and saved; the text says
+    to add the same line to that file or script."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    def apply(doc):
+        item = find_named(doc, "apps", app)
+        sa = item.get("section_access") if item is not None else None
+        if sa is None:
+            raise ValueError(f"app {app} has no section access in the file")
+        if sa.get("table") is None:
+            for key in ("file", "sheet", "script", "script_file"):
+                sa.pop(key, None)
+            sa["table"] = CommentedSeq([entry(dict(r.values), flow=True) for r in table.rows])
+            if table.data and sa.get("data") is None:
+                sa["data"] = entry({k: list(v) for k, v in table.data.items()})
+        sa["table"].append(entry(row, flow=True))
+    shown = ", ".join(f"{k}: {v}" for k, v in row.items())
+    where = "" if table.source == "inline" else f" (and the same line to {table.source}; the scenario's copy of " \
+                                                f"the table becomes inline)"
+
+    def model(site: Site) -> Undo:
+        from ..model.section_access import SectionAccessRow
+        target = next(a for a in site.apps if a.name.casefold() == app.casefold() and a.section_access is not None)
+        rows = target.section_access.rows
+        full = {f: str(row.get(f, "")).upper() for f in target.section_access.fields}
+        rows.append(SectionAccessRow(full, len(rows) + 1, "suggested"))
+        return lambda: rows.pop()
+    return Edit("add_section_access_row", f"add the row {{{shown}}} to the section access of the app \"{app}\"{where}",
+                apply, model)

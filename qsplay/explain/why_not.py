@@ -21,11 +21,11 @@ from . import edits as E
 from .audit import audit
 from .preview import diff_audits
 
-PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, None: 3}
+PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, "section_access": 3, None: 4}
 KIND_ORDER = ["add_space_role", "allow_public_link_creation", "turn_on_anonymous_access",
               "enable_rule", "add_group", "set_property", "add_role", "rule_add_action", "rule_add_context",
-              "publish_to_stream", "publish_object", "activate_user", "allocate_access", "add_license_rule",
-              "change_proxy_anonymous", "add_rule"]
+              "publish_to_stream", "publish_object", "activate_user", "change_access_type", "allocate_access",
+              "add_license_rule", "change_proxy_anonymous", "add_section_access_row", "add_rule"]
 MAX_DEPTH = 3
 MAX_BRANCH = 8
 GAINS_LIMIT = 400_000  # user x resource pairs beyond which also_gains is not computed
@@ -174,8 +174,13 @@ def candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
     req = decision.request
     if decision.denied_by == "authentication":
         return _authentication_candidates(site, decision)
+    if decision.denied_by == "license" and decision.license is not None and decision.license.limit is not None:
+        return access_type_candidates(site, decision)
     if decision.denied_by == "license":
         return _license_candidates(site, decision)
+    if decision.denied_by == "section_access":
+        from .section_access import row_candidates
+        return row_candidates(site, decision)
     resource = site.find_resource(req.resource)
     out = _security_candidates(site, decision.identity.user, resource, req.action, req.context, req.environment, 2)
     seen, unique = set(), []
@@ -216,6 +221,22 @@ def _license_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
         out.append([E.add_license_rule(f"{user.user_id} uses analyzer capacity", "analyzer_capacity",
                                        f'user.userDirectory = "{user.directory}" and user.userId = "{user.user_id}"')])
     return out
+
+
+def access_type_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
+    """The rules grant the request but the access type does not allow it (an analyzer creating a
+    sheet): the fix is professional access (Professional access allocations: "A user with professional
+    access can create, edit, and publish sheets or apps"). Anonymous users cannot have professional
+    access ("User-based licenses ... do not support anonymous authentication"), so there is none."""
+    identity, limit = decision.identity, decision.license.limit
+    if identity.anonymous or identity.user is None:
+        return []
+    user = identity.user
+    why = f"{limit.access_type.replace('_', ' ')} access cannot {limit.action} {limit.what}"
+    held = sum(1 for u in site.users if "professional" in u.access and u is not user)
+    if held >= site.license.professional:
+        return []  # no professional allocation is free: the QMC would not allocate one
+    return [[E.change_access_type(user.qualified, limit.access_type, "professional", why)]]
 
 
 def _security_candidates(site: Site, user, resource, action: str, context: str, environment, depth: int):
@@ -356,9 +377,14 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
     context = decision.request.context
     if not before:
         before.append(audit(site, context=context, include_anonymous=True))
+    opened_app = decision.section_access.app if decision.denied_by == "section_access" else None
+    if opened_app is not None:
+        from .section_access import opening_apps
+        opens_before = opening_apps(site)
     try:
         with E.trying(site, edits) as edited:
             after = audit(edited, context=context, include_anonymous=True)
+            opens_after = opening_apps(edited) if opened_app is not None else set()
     except (ScenarioError, ValueError, UnknownReference):
         return None
     changes = diff_audits(before[0], after)
@@ -373,4 +399,10 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
             cells += len(gained)
             if not mine:
                 users.add(c.user)
+    if opened_app is not None:  # opening an app is a cell of its own (the audit's "opens")
+        for who, app in opens_after - opens_before:
+            if (who, app) != (me, opened_app):
+                cells += 1
+                if who != me:
+                    users.add(who)
     return {"users": len(users), "cells": cells}

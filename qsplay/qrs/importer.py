@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from ..scenario.document import yaml_rt
 from . import mapping
@@ -325,13 +325,22 @@ def _proxy(rec: dict, report: list[str]) -> CommentedMap:
 def _rule_map(entry: dict) -> CommentedMap:
     m = CommentedMap()
     for key, value in entry.items():
-        if key == "condition" and "\n" in value:
-            m[key] = LiteralScalarString(value.replace("\r\n", "\n"))
+        if key in ("condition", "description") and isinstance(value, str) and "\n" in value:
+            m[key] = _multiline(value)
         elif isinstance(value, list):
             m[key] = _flow(value)
         else:
             m[key] = value
     return m
+
+
+def _multiline(text: str):
+    """A block scalar where it keeps the text exactly (import -> export gives the same bytes); else a
+    double-quoted string, which can say \r, tabs and trailing spaces."""
+    lines = text.split("\n")
+    plain = ("\r" not in text and "\t" not in text and not text[:1].isspace()
+             and not any(line != line.rstrip() for line in lines))
+    return LiteralScalarString(text) if plain else DoubleQuotedScalarString(text)
 
 
 def _flow(values: list) -> CommentedSeq:

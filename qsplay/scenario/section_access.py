@@ -138,22 +138,12 @@ def _resolve(reader, node, key: str, p: str) -> Path | None:
 
 
 def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """Only a regular file, at most `limit` bytes (site files come from many authors)."""
-    import os
-    import stat
+    """Through the project's one safe reader: regular files only, size-capped."""
+    from ..files import FileProblem, read_bytes
     try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise TableError(f"cannot read {path}: {exc.strerror or exc}")
-    if not stat.S_ISREG(st.st_mode):
-        raise TableError(f"{path} is not a regular file")
-    if st.st_size > limit:
-        raise TableError(f"{path} has {st.st_size:,} bytes; at most {limit:,} are read")
-    with open(path, "rb") as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise TableError(f"{path} is larger than {limit:,} bytes")
-    return data
+        return read_bytes(path, max_bytes=limit)
+    except FileProblem as exc:
+        raise TableError(str(exc)) from None
 
 
 def _from_file(reader, node, p: str) -> SectionAccess | None:
@@ -284,3 +274,26 @@ def table_from_script(text: str, where: str) -> SectionAccess:
     sa.data = data or None
     sa.notes = list(script.notes)
     return sa
+
+
+def rebased(document, from_file: str | None, to_file) -> object:
+    """The document to write at `to_file`: relative `file:`/`script_file:` paths of section access, which
+    are relative to the scenario, rewritten so that they still name the same files from the new place."""
+    import os
+    if not from_file or str(from_file).startswith("<"):
+        return document
+    old_dir = Path(from_file).resolve().parent
+    new_dir = Path(to_file).resolve().parent
+    if old_dir == new_dir:
+        return document
+    from .document import clone
+    document = clone(document)
+    for app in document.get("apps") or []:
+        sa = app.get("section_access") if isinstance(app, dict) else None
+        if not isinstance(sa, dict):
+            continue
+        for key in ("file", "script_file"):
+            value = sa.get(key)
+            if value is not None and not Path(str(value)).is_absolute():
+                sa[key] = os.path.relpath(old_dir / str(value), new_dir)
+    return document
