@@ -22,6 +22,9 @@ CHOICES = {
     # analyzer capacity users: analyzer's limits (no creating, editing or publishing sheets or apps;
     # help: Analyzer access allocations) or none; that capacity shares them is UNCONFIRMED
     "analyzer_capacity_limits": ("like_analyzer", "none"),
+    # a QMC request: not_needed (no access pass is checked or used; with a signed key an allocated
+    # user's QMC session counts towards the five) or needed (the QMC is licensed like the hub)
+    "qmc_access_pass": ("not_needed", "needed"),
     # an allocation QRS flags `excess` (beyond the quota; AccessTypeResult 6 ExcessAssignment): refused,
     # or usable like any other (no page says what the proxy does with it)
     "excess_allocation": ("refused", "usable"),
@@ -42,6 +45,7 @@ DESCRIPTIONS = {
     "matches_case": "matches: insensitive (help 2022+) or sensitive (help 2.x)",
     "allocation_quarantine": "professional/analyzer deallocation quarantine: serial_only, never or always",
     "analyzer_capacity_limits": "analyzer capacity cannot create/edit/publish sheets or apps: like_analyzer or none",
+    "qmc_access_pass": "does a QMC request need an access pass: not_needed (help, KB) or needed",
     "excess_allocation": "an allocation QRS flags excess (beyond the quota): refused or usable",
     "section_access_star_identity": "* in section access USERID/GROUP: any_user or listed_only",
     "section_access_empty_identity": "an empty section access USERID/GROUP cell: matches_none or ignored",
@@ -56,6 +60,7 @@ class Semantics:
     matches_case: str = "insensitive"
     allocation_quarantine: str = "serial_only"
     analyzer_capacity_limits: str = "like_analyzer"
+    qmc_access_pass: str = "not_needed"
     excess_allocation: str = "refused"
     section_access_star_identity: str = "any_user"
     section_access_empty_identity: str = "matches_none"

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from .. import defaults
 from ..engine.request import ANONYMOUS, make_request
-from ..model import (LICENSE_TYPES, RESOURCE_CLASSES, AllocationRecord, Check, CustomPropertyDefinition,
+from ..model import (ANONYMOUS_LABELS, LICENSE_TYPES, RESOURCE_CLASSES, AllocationRecord, Check, CustomPropertyDefinition,
                      License, LicenseRule, SecurityRule, Site, Stream,
                      UnknownReference, User, UserDirectory, VirtualProxy, parse_duration, parse_time, stable_id)
 from ..rules import ConditionError, FilterError, parse, parse_filter
@@ -55,8 +55,12 @@ SECURITY_RULE_KEYS = ("name", "resource_filter", "actions", "condition", "contex
 RULE_IDENTITY_KEYS = ("name", "id", "qrs_name", "seed_id", "type")
 CHECK_KEYS = ("name", "request", "expect", "denied_by", "access_type")
 # a check entry may instead be a step that moves the simulated site on (extension, docs/licensing.md)
-STEP_KEYS = ("name", "advance", "at", "logout", "deallocate", "allocate", "session", "access")
-STEP_ACTIONS = ("advance", "at", "logout", "deallocate", "allocate")
+STEP_KEYS = ("name", "advance", "at", "logout", "deallocate", "allocate", "session", "access",
+             "disable_rule", "enable_rule", "delete_rule", "edit_rule", "condition", "delete_user",
+             "set_anonymous", "proxy")
+# steps that change the site between requests (docs/scenario-format.md "Steps that change the site")
+SITE_STEPS = ("disable_rule", "enable_rule", "delete_rule", "edit_rule", "delete_user", "set_anonymous")
+STEP_ACTIONS = ("advance", "at", "logout", "deallocate", "allocate") + SITE_STEPS
 REQUEST_KEYS = ("proxy", "user", "resource", "action", "context", "at", "environment", "session")
 ACCESS_VALUES = ("professional", "analyzer", "user_access")
 DENIED_BY = ("authentication", "license", "security", "section_access")
@@ -872,9 +876,47 @@ class Reader:
             step["access"] = self.choice(item, "access", path + ".access", ACCESS_VALUES, "professional")
         elif item.get("allocate") is not None:
             self.at_node(item, path, f"allocate needs access: one of {', '.join(ACCESS_VALUES)}")
+        self.read_site_step(item, path, site, step)
         name = self.text(item, "name", path, default=None) or ", ".join(
             f"{k} {item[k]}" for k in STEP_ACTIONS if item.get(k) is not None)
         site.checks.append(Check(name=name, request=None, expect="", location=_pos(item), raw=item, step=step))
+
+    def read_site_step(self, item, path: str, site: Site, step: dict) -> None:
+        """`- disable_rule: NAME` (also enable_rule, delete_rule; security or licence rules),
+        `- {edit_rule: NAME, condition: ...}`, `- delete_user: CORP\\bob`,
+        `- {set_anonymous: allow, proxy: public}`: what an administrator changes between two requests."""
+        for key in ("disable_rule", "enable_rule", "delete_rule", "edit_rule"):
+            if item.get(key) is None:
+                continue
+            name = str(item[key])
+            known = [r.name.casefold() for r in site.security_rules] + [r.name.casefold() for r in site.license_rules]
+            if name.casefold() not in known:
+                self.at_value(item, key, f"{path}.{key}", site._unknown(
+                    "rule", name, [r.name for r in site.security_rules] + [r.name for r in site.license_rules]))
+            step[key] = name
+        if item.get("edit_rule") is not None:
+            if "condition" not in item:
+                self.at_node(item, path, "edit_rule needs condition: the rule's new condition")
+            else:
+                step["condition"] = self.condition(item, "condition", path + ".condition")
+        elif "condition" in item:
+            self.at_value(item, "condition", path + ".condition", "condition goes with edit_rule")
+        if item.get("delete_user") is not None:
+            try:
+                step["delete_user"] = site.find_user(str(item["delete_user"]))
+            except UnknownReference as exc:
+                self.at_value(item, "delete_user", path + ".delete_user", str(exc))
+        if item.get("set_anonymous") is not None:
+            step["set_anonymous"] = self.choice(item, "set_anonymous", path + ".set_anonymous",
+                                                tuple(ANONYMOUS_LABELS), "none")
+            prefix = self.text(item, "proxy", path, default="") or ""
+            try:
+                site.find_proxy(prefix)
+            except UnknownReference as exc:
+                self.at_value(item, "proxy", path + ".proxy", str(exc))
+            step["proxy"] = prefix
+        elif item.get("proxy") is not None:
+            self.at_value(item, "proxy", path + ".proxy", "proxy goes with set_anonymous")
 
     def request(self, req, path: str, site: Site):
         user = req.get("user")
