@@ -26,7 +26,7 @@ from .section_access import read_section_access
 TOP_KEYS = ("qsplay", "name", "description", "platform", "default_rules", "now", "license",
             "user_directories", "users", "streams", "apps", "objects", "data_connections", "extensions",
             "content_libraries", "reload_tasks", "custom_properties", "virtual_proxies", "license_rules",
-            "security_rules", "checks", "semantics", "qlik_release")
+            "security_rules", "checks", "semantics", "qlik_release", "admin_resources")
 LICENSE_KEYS = ("key", "professional", "analyzer", "analyzer_capacity_minutes", "tokens", "overage_minutes",
                 "capacity_used_minutes", "allocations")
 ALLOCATION_KEYS = ("user", "access", "last_used", "quarantined_until", "excess", "deleted", "id")
@@ -419,6 +419,7 @@ class Reader:
         self.read_proxies(data, site)
         self.read_license_rules(data, site)
         self.read_security_rules(data, site)
+        self.read_admin_resources(data, site)
         for name, loader in SECTION_LOADERS.items():
             if name in data or name.startswith("_"):
                 loader(self, data.get(name), site)
@@ -444,6 +445,56 @@ class Reader:
             site.rule_set = RuleSet(DEFAULT_RELEASE, "default")
             return
         site.rule_set = RuleSet(name, "scenario", note)
+
+    def read_admin_resources(self, data, site: Site) -> None:
+        """The QMC's own resources. Built in (with the preinstalled rules): the QMC sections the admin
+        tables and the preinstalled rules name. Derived from the file: a SystemRule per security rule, a
+        VirtualProxyConfig per virtual proxy, a CustomPropertyDefinition per definition, a UserDirectory
+        per directory. Declared: `admin_resources: [{type: Tag, name: Finance}, {type: QmcSection, name:
+        Apps}]` for anything else (ServerNodeConfiguration, Tag, UserSyncTask, App.Content, ...)."""
+        from ..defaults.qmc import builtin_qmc_sections
+        from ..model.entities import ADMIN_KIND_TO_TYPE, AdminResource
+        by_type = {t.lower(): (k, t) for k, t in ADMIN_KIND_TO_TYPE.items()}
+
+        def add(kind: str, type_name: str, rid: str, name: str, item=None):
+            entity = AdminResource(id=rid, name=name, kind=type_name, location=_pos(item) if item is not None else None)
+            site.resources[kind].append(entity)
+            return entity
+        if site.default_rules:
+            for section in builtin_qmc_sections(site.security_rules):
+                add("qmc_section", "QmcSection", section, f"QmcSection_{section}")
+        for rule in site.security_rules:
+            add("system_rule", "SystemRule", rule.id or stable_id("rule", rule.name), rule.name)
+        for proxy in site.virtual_proxies:
+            add("virtual_proxy_config", "VirtualProxyConfig", stable_id("virtualproxy", proxy.prefix),
+                proxy.prefix or "central")
+        for definition in site.custom_properties:
+            add("custom_property_definition", "CustomPropertyDefinition", stable_id("customproperty", definition.name),
+                definition.name)
+        for directory in site.user_directories:
+            add("user_directory", "UserDirectory", stable_id("userdirectory", directory.name), directory.name)
+        for i, item in enumerate(self.seq(data, "admin_resources", "admin_resources")):
+            p = f"admin_resources[{i}]"
+            if not self.mapping(item, p, ("type", "name", "id", "owner", "properties", "app", "description"),
+                                "an admin resource"):
+                continue
+            type_text = self.text(item, "type", p, required=True) or ""
+            hit = by_type.get(type_text.lower())
+            if hit is None:
+                self.at_value(item, "type", p + ".type", f"unknown admin resource type {type_text!r}; types: "
+                                                         f"{', '.join(ADMIN_KIND_TO_TYPE.values())}")
+                continue
+            kind, type_name = hit
+            name = self.text(item, "name", p, required=True) or ""
+            sectioned = type_name in ("QmcSection", "HubSection")
+            rid = self.text(item, "id", p, default=None) or (name if sectioned else stable_id(kind, name))
+            entity = add(kind, type_name, rid, f"{type_name}_{name}" if sectioned else name, item)
+            entity.properties = self.multimap(item, "properties", p + ".properties")
+            entity.description = self.text(item, "description", p, default="") or ""
+            if item.get("owner") is not None:
+                entity.owner = self.ref_user(item, "owner", p + ".owner", site)
+            if item.get("app") is not None:
+                entity.app = self.ref_resource(item, "app", p + ".app", site, "app")
 
     def read_semantics(self, data, site: Site) -> None:
         node = data.get("semantics")
@@ -765,7 +816,7 @@ class Reader:
             if item.get("resource_filter") is not None:
                 rule.resource_filter = self.text(item, "resource_filter", p) or ""
                 try:
-                    rule.filter = parse_filter(rule.resource_filter)
+                    rule.filter = parse_filter(rule.resource_filter, site.semantics.empty_id_filter)
                 except FilterError as err:
                     self.in_scalar(item, "resource_filter", p + ".resource_filter", 1, err.offset + 1, str(err))
             if item.get("actions") is not None:
