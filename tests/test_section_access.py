@@ -80,7 +80,7 @@ def test_text_and_html_traces_show_the_fourth_phase():
     text = render_decision(d)
     assert "4. Section access" in text and "strict exclusion" in text
     html = render_decision_html(d)
-    assert "4. Section access" in html and "Row 4 matches" in html
+    assert "4. Section access" in html and "Row 4 matches" in html and "<th>REGION</th>" in html
     denied_earlier = decide(site, "app:Sales Dashboard", user="ACME\\sven")
     assert "4. Section access (the app's load script): not reached" in render_decision(denied_earlier)
 
