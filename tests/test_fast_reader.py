@@ -192,3 +192,25 @@ def test_import_writes_what_the_round_trip_writer_would(tmp_path):
         a, b = load_scenario_text(slow_text, "s.yaml", fast=fast), load_scenario_text(fast_text, "s.yaml", fast=fast)
         assert [u.name for u in b.users][:len(tricky)] == tricky
         assert without_locations(model(a)) == without_locations(model(b))  # the texts differ in layout only
+
+
+def test_the_compiled_site_cache_gives_the_builders_model(tmp_path, monkeypatch):
+    from qsplay.scenario import cache
+    monkeypatch.setenv("QSPLAY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "MIN_BYTES", 0)
+    generate(tmp_path / "export", users=30, apps=20, objects=60, seed=9)
+    doc, _ = import_folder(tmp_path / "export")
+    site_file = tmp_path / "site.yaml"
+    write_scenario(doc, site_file)
+    first = load_scenario(site_file)  # builds, and keeps it
+    assert len(list((tmp_path / "cache").glob("*.site"))) == 1
+    second = load_scenario(site_file)  # from the cache
+    assert second is not first and model(second) == model(first) == model(load_scenario(site_file, fast=False))
+    assert second.extra["document"] == load_scenario(site_file, fast=False).extra["document"]  # still editable
+    site_file.write_text(site_file.read_text().replace("Imported from", "Renamed from"))
+    assert load_scenario(site_file).name.startswith("Renamed from")  # other bytes, other key
+    for entry in (tmp_path / "cache").glob("*.site"):
+        entry.write_bytes(b"damaged")
+    assert model(load_scenario(site_file)) == model(load_scenario(site_file, fast=False))
+    (tmp_path / "cache").chmod(0o777)  # a folder others may write to is not trusted
+    assert cache.get("anything") is None

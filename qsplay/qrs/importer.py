@@ -174,6 +174,8 @@ def write_scenario(doc: CommentedMap, path: str | Path):
         raise QrsError(f"{_record_with_unsafe_text(getattr(doc, 'qsplay_export', None))}the scenario would not load, so "
                        f"nothing was written to {path}:\n{exc}") from None
     write_atomically(path, text)
+    from ..scenario.loader import remember_written
+    remember_written(path, text.encode("utf-8"), site)
     return site
 
 
@@ -209,6 +211,7 @@ def fast_dump(doc: CommentedMap) -> str:
     ruamel's emitter was 90% of import-qrs (S site: 69 of 76 s). Time and memory grow with the data:
     each section is emitted in chunks of entries."""
     import yaml
+    dumper = _dumper()
     parts: list[str] = []
     for key, value in doc.items():
         for token in (doc.ca.items.get(key) or [None, None])[1] or []:
@@ -216,10 +219,10 @@ def fast_dump(doc: CommentedMap) -> str:
         if isinstance(value, list) and value and not value.fa.flow_style():
             parts.append(f"{key}:\n")
             for start in range(0, len(value), 2000):
-                chunk = yaml.dump(list(value[start:start + 2000]), Dumper=_Dumper, **_DUMP_OPTIONS)
+                chunk = yaml.dump(list(value[start:start + 2000]), Dumper=dumper, **_DUMP_OPTIONS)
                 parts.append("".join("  " + line if line.strip() else line for line in chunk.splitlines(True)))
         else:
-            parts.append(yaml.dump({key: value}, Dumper=_Dumper, **_DUMP_OPTIONS))
+            parts.append(yaml.dump({key: value}, Dumper=dumper, **_DUMP_OPTIONS))
     return "".join(parts)
 
 
@@ -254,7 +257,6 @@ def _dumper():
     return Dumper
 
 
-_Dumper = _dumper()
 _DUMP_OPTIONS = dict(default_flow_style=False, sort_keys=False, allow_unicode=True, width=4096)
 
 
