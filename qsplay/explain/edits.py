@@ -146,9 +146,25 @@ def allocate_access(user: str, access_type: str) -> Edit:
                 lambda site: _change(_model_user(site, user), access=[access_type]))
 
 
+def change_access_type(user: str, current: str, wanted: str, why: str) -> Edit:
+    """Give the user another access type (QMC: License management > deallocate, then allocate)."""
+    def apply(doc):
+        set_value(_user_item(doc, user), "access", [wanted])
+    return Edit("change_access_type", f"give {user} {wanted} access instead of {current} ({why})", apply)
+
+
 def enable_rule(name: str) -> Edit:
-    return Edit("enable_rule", f"enable the rule \"{name}\"",
-                lambda doc: set_value(rule_entry(doc, name), "disabled", False), _rule_model(name, disabled=False))
+    def apply(doc):
+        # enabled is the default: drop the key, and an override left with only its name, so that
+        # disable then enable gives back the file as it was
+        item = rule_entry(doc, name)
+        item.pop("disabled", None)
+        if set(item) == {"name"}:
+            rules = section(doc, "security_rules")
+            rules.remove(item)
+            if not rules:
+                del doc["security_rules"]
+    return Edit("enable_rule", f"enable the rule \"{name}\"", apply, _rule_model(name, disabled=False))
 
 
 def disable_rule(name: str) -> Edit:

@@ -24,8 +24,8 @@ from .preview import diff_audits
 PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, "section_access": 3, None: 4}
 KIND_ORDER = ["add_space_role", "allow_public_link_creation", "turn_on_anonymous_access",
               "enable_rule", "add_group", "set_property", "add_role", "rule_add_action", "rule_add_context",
-              "publish_to_stream", "publish_object", "activate_user", "allocate_access", "add_license_rule",
-              "change_proxy_anonymous", "add_section_access_row", "add_rule"]
+              "publish_to_stream", "publish_object", "activate_user", "change_access_type", "allocate_access",
+              "add_license_rule", "change_proxy_anonymous", "add_section_access_row", "add_rule"]
 MAX_DEPTH = 3
 MAX_BRANCH = 8
 GAINS_LIMIT = 400_000  # user x resource pairs beyond which also_gains is not computed
@@ -137,6 +137,8 @@ def candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
     req = decision.request
     if decision.denied_by == "authentication":
         return _authentication_candidates(site, decision)
+    if decision.denied_by == "license" and decision.license is not None and decision.license.limit is not None:
+        return access_type_candidates(site, decision)
     if decision.denied_by == "license":
         return _license_candidates(site, decision)
     if decision.denied_by == "section_access":
@@ -182,6 +184,22 @@ def _license_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
         out.append([E.add_license_rule(f"{user.user_id} uses analyzer capacity", "analyzer_capacity",
                                        f'user.userDirectory = "{user.directory}" and user.userId = "{user.user_id}"')])
     return out
+
+
+def access_type_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
+    """The rules grant the request but the access type does not allow it (an analyzer creating a
+    sheet): the fix is professional access (Professional access allocations: "A user with professional
+    access can create, edit, and publish sheets or apps"). Anonymous users cannot have professional
+    access ("User-based licenses ... do not support anonymous authentication"), so there is none."""
+    identity, limit = decision.identity, decision.license.limit
+    if identity.anonymous or identity.user is None:
+        return []
+    user = identity.user
+    why = f"{limit.access_type.replace('_', ' ')} access cannot {limit.action} {limit.what}"
+    held = sum(1 for u in site.users if "professional" in u.access and u is not user)
+    if held >= site.license.professional:
+        return []  # no professional allocation is free: the QMC would not allocate one
+    return [[E.change_access_type(user.qualified, limit.access_type, "professional", why)]]
 
 
 def _security_candidates(site: Site, user, resource, action: str, context: str, environment, depth: int):
