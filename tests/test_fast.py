@@ -230,7 +230,7 @@ def test_differential_on_realistic_shapes():
         granting += bool(reference.cells)
         compressed += "uncompressed_because" not in fast.stats
         assert fast.summary()["granted_cells"] == len(reference.cells)
-    assert granting > 80 and compressed > 80
+    assert granting > 80 and compressed > 30  # entity_text other than qualified: cell by cell
 
 
 def test_audit_of_one_user_shows_the_table_whatever_its_size(monkeypatch):
@@ -243,3 +243,49 @@ def test_audit_of_one_user_shows_the_table_whatever_its_size(monkeypatch):
     one = audit(site, users=[site.users[0].qualified], kinds=["stream", "app", "object"])
     assert one.count() > 10 and "narrow it with --user" not in render_table(one)
     assert "narrow it with --user" in render_table(audit(site, kinds=["stream", "app", "object"]))
+
+
+def test_differential_on_random_sites_with_real_world_rule_shapes():
+    """Objects compared with text (resource.owner = user.userId), other roots (node.), like "*",
+    "" on a missing attribute, bare-type and id-less filters, under every entity_text and
+    empty_id_filter reading: the fast paths agree with the reference, cell by cell."""
+    rng = random.Random(20261202)
+    granting = 0
+    for n in range(300):
+        site = random_site(rng, shapes=True)
+        context = rng.choice(["hub", "qmc"])
+        ok, reference, fast = same_audit(site, context)
+        assert ok, (n, site.semantics, [r.condition for r in site.security_rules if not r.preinstalled])
+        granting += bool(reference.cells)
+    assert granting > 100
+
+
+def test_compiled_trace_equals_the_reference_walk_on_rule_shapes():
+    from qsplay.rules import EvalContext, EvaluationFailure, Environment
+    from qsplay.rules.evaluator import _Evaluator
+    from qsplay.rules.traced import compiled_traced
+
+    rng = random.Random(11)
+    compared = noted = 0
+    for _ in range(120):
+        site = random_site(rng, shapes=True)
+        users = list(site.users) + [anonymous_user(site, "")]
+        for rule in site.security_rules:
+            if rule.parsed is None or rule.parsed.root is None:
+                continue
+            for user in users:
+                for resource in site.all_resources():
+                    ctx = EvalContext(user=user, resource=resource, environment=Environment({}),
+                                      semantics=site.semantics, has_privilege=lambda t, a, w: (True, None))
+                    answers = {}
+                    for name, run in (("reference", lambda: _Evaluator(rule.parsed, ctx, True).eval(rule.parsed.root)),
+                                      ("compiled", lambda: compiled_traced(rule.parsed, site.semantics)(ctx))):
+                        try:
+                            value, node = run()
+                            answers[name] = (value, node.to_dict())
+                        except EvaluationFailure as exc:
+                            answers[name] = ("failed", str(exc))
+                    assert answers["reference"] == answers["compiled"], (rule.condition, user, resource)
+                    compared += 1
+                    noted += "entity_text=" in str(answers["reference"])
+    assert compared > 3000 and noted > 100

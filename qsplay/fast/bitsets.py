@@ -248,6 +248,8 @@ def _resource_only(fn, ALL: int):
 
 def _mixed(node: Compare, user_path: Path, resource_path: Path, sem, users: UserBits):
     """A user property compared with a resource property, for all users at once."""
+    if getattr(sem, "entity_text", "qualified") != "qualified":
+        raise ValueError("objects compared with text under entity_text other than qualified")
     ALL = users.all
     values = users.values(user_path)
     other = _path(resource_path, sem)

@@ -360,11 +360,11 @@ class RuleCells:
     contexts) and ghost columns, with the cells where identity can matter (owners) evaluated for the
     real user."""
 
-    def __init__(self, site, subjects: list[User]):
+    def __init__(self, site, subjects: list[User], kinds=None):
         self.site, self.subjects = site, subjects
         self.security = FastSecurity(site)
         self.classes = ResourceClasses(self.security, None)
-        self.targets = site.all_resources()
+        self.targets = site.all_resources(kinds)
         self.users = UserBits([ghost_of(u) for u in subjects], site.semantics)
         self.index = {u.key: i for i, u in enumerate(subjects)}
         self._of = [self.classes.of(t) for t in self.targets]
