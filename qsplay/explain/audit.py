@@ -328,8 +328,9 @@ def render_table(result: Audit) -> str:
     if not result.narrowed and result.count() > TABLE_LIMIT:
         return (render_summary(result) + f"(more than {TABLE_LIMIT:,} granted cells: narrow it with --user, "
                 f"--resource or --type, or write every cell with --format csv)\n")
-    users = [u for u in result.users if any(c.user == u for c in result.cells)]
-    resources = [r for r in result.resources if any(c.resource == r for c in result.cells)]
+    with_cells = {c.user for c in result.cells}, {c.resource for c in result.cells}  # sets: one pass
+    users = [u for u in result.users if u in with_cells[0]]
+    resources = [r for r in result.resources if r in with_cells[1]]
     if not users:
         return f"no access granted in the {result.context} to the selected users and resources\n"
     from ..rules.actions import ACTION_LETTERS
