@@ -16,6 +16,7 @@ from ..engine.authentication import anonymous_user
 from ..engine.security import SecurityEngine
 from ..model import Entity, Site, User
 from ..rules.actions import letters, sort_actions
+from ..safe_text import one_line
 
 
 @dataclass
@@ -277,14 +278,15 @@ def render_table(result: Audit) -> str:
                 f"--resource or --type, or write every cell with --format csv)\n")
     users = [u for u in result.users if any(c.user == u for c in result.cells)]
     resources = [r for r in result.resources if any(c.resource == r for c in result.cells)]
+    shown = {r: one_line(r) for r in resources}  # a name with a line break cannot forge rows
     if not users:
         return f"no access granted in the {result.context} to the selected users and resources\n"
     from ..rules.actions import ACTION_LETTERS
     lookup = {(c.user, c.resource): c.letters if all(a in ACTION_LETTERS for a in c.actions)
               else _short_actions(c.actions) for c in result.cells}
-    short = {u: "anonymous" if u.startswith("NONE\\anonymous") else u if len(u) <= 18 else u[:8] + "…" + u[-8:]
+    short = {u: one_line("anonymous" if u.startswith("NONE\\anonymous") else u if len(u) <= 18 else u[:8] + "…" + u[-8:])
              for u in users}
-    rw = max(len(r) for r in resources)
+    rw = max(len(shown[r]) for r in resources)
     widths = [max([len(short[u]), 4] + [len(lookup.get((u, r)) or "") for r in resources]) for u in users]
     cloud = any(not c.letters or len(c.letters) < len(c.actions) for c in result.cells)
     legend = ("Qlik Cloud actions, abbreviated by initials: o open, p publish, sa share app, cl copy link, "
@@ -295,7 +297,7 @@ def render_table(result: Audit) -> str:
     lines = [f"audit, context {result.context} ({legend})", ""]
     lines.append(" " * rw + "  " + "  ".join(short[u].ljust(w) for u, w in zip(users, widths)))
     for r in resources:
-        lines.append(r.ljust(rw) + "  " + "  ".join((lookup.get((u, r)) or "-").ljust(w)
+        lines.append(shown[r].ljust(rw) + "  " + "  ".join((lookup.get((u, r)) or "-").ljust(w)
                                                       for u, w in zip(users, widths)).rstrip())
     return "\n".join(lines) + "\n"
 
@@ -306,11 +308,7 @@ def _short_actions(actions: list[str]) -> str:
 
 
 def render_csv(result: Audit) -> str:
-    import csv
-    import io
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["user", "resource", "context", "letters", "actions", "rules"])
-    for c in result.cells:
-        writer.writerow([c.user, c.resource, result.context, c.letters, " ".join(c.actions), "; ".join(c.rules)])
-    return buf.getvalue()
+    from ..safe_text import csv_text
+    return csv_text(["user", "resource", "context", "letters", "actions", "rules"],
+                    ([c.user, c.resource, result.context, c.letters, " ".join(c.actions), "; ".join(c.rules)]
+                     for c in result.cells))

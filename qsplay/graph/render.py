@@ -15,6 +15,8 @@ from collections import deque
 import graphviz
 import networkx as nx
 
+from ..safe_text import one_line
+
 STYLE = {
     "user": {"shape": "ellipse", "fillcolor": "#dbeafe"},
     "group": {"shape": "ellipse", "fillcolor": "#eef2ff", "fontsize": "10"},
@@ -76,7 +78,7 @@ def to_dot(g: nx.DiGraph, limit: int = DEFAULT_LIMIT) -> str:
             dot.node(ids[node], **_node_attrs(node, data))
     for i, (stream, nodes) in enumerate(sorted(clusters.items())):
         with dot.subgraph(name=f"cluster_{i}") as sub:
-            sub.attr(label=f"stream {stream}", style="rounded,dashed", color="#16a34a", fontcolor="#166534")
+            sub.attr(label=_text(f"stream {stream}"), style="rounded,dashed", color="#16a34a", fontcolor="#166534")
             for node in nodes:
                 sub.node(ids[node], **_node_attrs(node, g.nodes[node]))
     for a, b, data in g.edges(data=True):
@@ -84,17 +86,25 @@ def to_dot(g: nx.DiGraph, limit: int = DEFAULT_LIMIT) -> str:
     return dot.source
 
 
-def _text(value: str) -> str:
-    """Text for a DOT attribute: backslashes are escapes there (CORP\\alice would lose its \\)."""
-    return value.replace("\\", "\\\\")
+def _text(value) -> str:
+    """The one place site data becomes DOT text (labels, tooltips, ids, titles): always a quoted
+    plain string — never an HTML-like label (a name `<...>` would be markup: tables, HREFs into
+    the SVG), backslashes literal (CORP\\alice keeps its \\; no \\N or \\l escapes from data),
+    control, bidi and line-break characters shown as \\uXXXX (qsplay/safe_text.py)."""
+    return graphviz.escape(one_line(str(value)))
+
+
+def _lines(*parts) -> str:
+    """Several plain-text lines in one label."""
+    return graphviz.nohtml("\\n".join(_text(p) for p in parts))
 
 
 def _node_attrs(node: str, data: dict) -> dict:
     attrs = dict(STYLE.get(data.get("kind"), {"shape": "box", "fillcolor": "#ffffff"}))
-    label = _text(data.get("label", node))
     if data.get("kind") == "rule" and data.get("filter"):
-        label += "\\n" + _text(data["filter"])
-    attrs["label"] = label
+        attrs["label"] = _lines(data.get("label", node), data["filter"])
+    else:
+        attrs["label"] = _text(data.get("label", node))
     attrs["tooltip"] = _text(node)
     attrs["id"] = _text(node)
     classes = [data.get("kind", "node")]
@@ -117,7 +127,7 @@ def _edge_attrs(data: dict) -> dict:
         label = ", ".join(data["actions"]) + (f" ({data['context']})" if data.get("context") not in (None, "both") else "")
     if kind == "has_privilege":
         label = f"HasPrivilege(\"{data.get('action', '')}\")"
-    attrs = {"label": label, "class": kind}
+    attrs = {"label": _text(label), "class": _text(kind)}
     if kind == "contains":
         attrs.update(style="dotted", arrowhead="none")
     if kind == "has_privilege":
