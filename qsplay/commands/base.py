@@ -194,7 +194,7 @@ def command(name: str, summary: str, scenarios: str = "one", examples: tuple[str
     """Register a command: decorate `configure(parser)`; the returned object's `.runs` sets the body."""
     def register(run: Callable[[Session, argparse.Namespace], Output]):
         configure = getattr(run, "configure", lambda p: None)
-        cmd = Command(name, summary, configure, _files_said_plainly(run), scenarios, examples, aliases, cli,
+        cmd = Command(name, summary, configure, _guarded(run), scenarios, examples, aliases, cli,
                       description, raw)
         REGISTRY[name] = cmd
         for alias in aliases:
@@ -203,15 +203,18 @@ def command(name: str, summary: str, scenarios: str = "one", examples: tuple[str
     return register
 
 
-def _files_said_plainly(run):
-    """A file a command cannot write or read (qsplay/files.py) is a command error, not a bug."""
+def _guarded(run):
+    """Every command: `matches` has one time budget for the whole command (rules/evaluator.py),
+    and a file it cannot write or read (qsplay/files.py) is a command error, not a bug."""
     import functools
     from ..files import FileProblem
+    from ..rules.evaluator import match_budget
 
     @functools.wraps(run)
     def guarded(session, args):
         try:
-            return run(session, args)
+            with match_budget():
+                return run(session, args)
         except FileProblem as exc:
             raise CommandError(str(exc)) from None
     return guarded

@@ -177,14 +177,33 @@ def _license_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
     return out
 
 
-def _security_candidates(site: Site, user, resource, action: str, context: str, environment, depth: int):
+def _security_candidates(site: Site, user, resource, action: str, context: str, environment, depth: int,
+                         _asked: dict | None = None):
+    """Candidate edits; a nested HasPrivilege question is explored once per why-not (issue 18: k
+    mutually dependent rules re-explored each other's candidates, over 100 s at k=8)."""
+    asked = _asked if _asked is not None else {}
+    key = (resource.key, action, depth)
+    if key in asked:
+        return asked[key]
+    asked[key] = []  # a cycle back to this question adds nothing
+    asked[key] = _security_candidates_of(site, user, resource, action, context, environment, depth, asked)
+    return asked[key]
+
+
+def _security_candidates_of(site: Site, user, resource, action: str, context: str, environment, depth: int,
+                            asked: dict):
     engine = engine_for(site).security
     editable_user = not getattr(user, "is_anonymous", False)
     out: list[list[E.Edit]] = []
 
+    solver = engine.solver(user, context, environment)
+    traces: dict = {}
+
     def has_privilege(target, wanted, trace):
-        sub = engine.evaluate(user, target, wanted, context, environment, trace=trace)
-        return sub.allowed, sub if trace else None
+        if not trace:
+            return solver.answer((target.key, wanted), target), None
+        sub = engine.evaluate(user, target, wanted, context, environment, trace=True, solver=solver, traces=traces)
+        return sub.allowed, sub
 
     ctx = EvalContext(user=user, resource=resource, environment=Environment(environment),
                       semantics=site.semantics, has_privilege=has_privilege)
@@ -219,7 +238,8 @@ def _security_candidates(site: Site, user, resource, action: str, context: str, 
                     out.extend([f] + rule_fixes for f in fixes)
         if depth > 0:
             for target, wanted in _failed_privileges(node, site):
-                for sub in _security_candidates(site, user, target, wanted, context, environment, depth - 1)[:4]:
+                for sub in _security_candidates(site, user, target, wanted, context, environment, depth - 1,
+                                                asked)[:4]:
                     out.append(sub + rule_fixes)
     out.extend(_publish_candidates(site, user, resource, action, context))
     scope = ("user.IsAnonymous()" if not editable_user else

@@ -52,15 +52,19 @@ def history_path() -> Path:
 
 def needs_more(text: str) -> bool:
     """A line ending in and / or / ( / backslash, or with an open quote or parenthesis, continues."""
-    stripped = text.rstrip()
+    return continues(text, text.count("'"), text.count("("), text.count(")"))
+
+
+def continues(last_line: str, quotes: int, opens: int, closes: int) -> bool:
+    """needs_more for text whose last non-blank line and counts of ' ( ) are known, so a cell of
+    thousands of continued lines is read in linear time (the kernel counts as it goes)."""
+    stripped = last_line.rstrip()
     if not stripped:
         return False
-    last = stripped.split()[-1].lower() if stripped.split() else ""
-    if stripped.endswith(("(", "\\")) or last in ("and", "or"):
+    words = stripped.rsplit(None, 1)
+    if stripped.endswith(("(", "\\")) or words[-1].lower() in ("and", "or"):
         return True
-    if stripped.count("'") % 2 == 1:
-        return True
-    return stripped.count("(") > stripped.count(")")
+    return quotes % 2 == 1 or opens > closes
 
 
 def key_bindings() -> KeyBindings:
