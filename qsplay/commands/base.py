@@ -71,6 +71,7 @@ class Session:
     original: Site | None = None  # as loaded or last saved: for diff and unsaved-edit checks
     undo_stack: list = field(default_factory=list)
     settings: dict = field(default_factory=dict)  # front-end preferences (identity for `as`, proxy, ...)
+    on_disk: str | None = None  # files.fingerprint of `path` as loaded or last saved
 
     def load(self, path: str | Path) -> Site:
         site = load_scenario(path)
@@ -80,6 +81,7 @@ class Session:
     def use(self, site: Site, path: Path | None = None) -> None:
         from ..engine import engine_for
         self.site, self.path = site, path
+        self.on_disk = site.extra.get("loaded_fingerprint")
         # sites are never changed in place (what-if edits build new ones), so the loaded one is the original
         self.original = site
         self.undo_stack.clear()
@@ -123,8 +125,9 @@ class Session:
             return False
         return self.site is not self.original
 
-    def mark_saved(self, path: Path) -> None:
+    def mark_saved(self, path: Path, fingerprint: str | None = None) -> None:
         self.path = path
+        self.on_disk = fingerprint
         self.original = self.site
         self.site.source = str(path)
 

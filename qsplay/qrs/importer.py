@@ -10,6 +10,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ..scenario.document import yaml_rt
+from ..scenario.loader import MAX_SESSION_TIMEOUT_MINUTES
 from . import mapping
 from .reader import Export, QrsError, read_folder
 
@@ -296,7 +297,13 @@ def _proxy(rec: dict, report: list[str]) -> CommentedMap:
         auth = "windows"
     entry["authentication"] = auth
     if rec.get("sessionInactivityTimeout"):
-        entry["session_timeout_minutes"] = int(rec["sessionInactivityTimeout"])
+        minutes = _minutes(rec["sessionInactivityTimeout"])
+        if minutes is None:
+            report.append(f"{rec.get('_source', 'virtual proxy')}: sessionInactivityTimeout "
+                          f"{str(rec['sessionInactivityTimeout'])[:40]!r} is not a usable number of minutes "
+                          f"(1 to {MAX_SESSION_TIMEOUT_MINUTES:,}); left at the default, 30")
+        else:
+            entry["session_timeout_minutes"] = minutes
     if rec.get("extendedSecurityEnvironment"):
         entry["extended_security_environment"] = True
     return entry
@@ -321,3 +328,18 @@ def _flow(values: list) -> CommentedSeq:
 
 
 __all__ = ["QrsError", "import_folder", "write_scenario", "dump"]
+
+
+def _minutes(value) -> int | None:
+    """A whole number of minutes the scenario accepts, or None (1e300, Infinity, NaN, "abc", 0)."""
+    import math
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value) if not isinstance(value, int) else value
+    except (ValueError, OverflowError):
+        return None
+    if isinstance(number, float) and (not math.isfinite(number) or number != int(number)):
+        return None
+    number = int(number)
+    return number if 1 <= number <= MAX_SESSION_TIMEOUT_MINUTES else None

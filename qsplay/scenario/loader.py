@@ -63,15 +63,19 @@ SECTION_LOADERS: dict[str, Callable[["Reader", Any, Site], None]] = {}
 EXTRA_ENTRY_KEYS: dict[str, tuple[str, ...]] = {}
 PLATFORMS = ("windows", "cloud")
 MAX_SCENARIO_BYTES = 256 * 1024 * 1024  # an L-size generated site is well under this
+# Qlik documents no upper bound for a virtual proxy's session inactivity timeout (QMC "Virtual proxies
+# properties": default 30 minutes); a century keeps the simulated clock within Python's dates
+MAX_SESSION_TIMEOUT_MINUTES = 100 * 365 * 24 * 60
 
 
 def load_scenario(path: str | Path, lenient: bool = False) -> Site:
     """Load a scenario file. `lenient` keeps rules whose condition does not parse (they grant
     nothing and carry `parse_error`), for the linter; otherwise any problem raises ScenarioError."""
-    from ..files import FileProblem, read_text
+    from ..files import FileProblem, fingerprint, read_bytes
     path = Path(path)
     try:
-        text = read_text(path, max_bytes=MAX_SCENARIO_BYTES)
+        data = read_bytes(path, max_bytes=MAX_SCENARIO_BYTES)
+        text = data.decode("utf-8")
     except FileProblem as exc:
         raise ScenarioError([Problem(str(path), 1, 1, "", "cannot read the file: " + str(exc).removeprefix(f"{path}: "))])
     except UnicodeDecodeError as exc:
@@ -80,7 +84,9 @@ def load_scenario(path: str | Path, lenient: bool = False) -> Site:
         col = len(good) - (good.rfind("\n") + 1) + 1
         raise ScenarioError([Problem(str(path), line, col, "", f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
                                                                f"cannot start a character here (save the file as UTF-8)")])
-    return load_scenario_text(text, str(path), lenient=lenient)
+    site = load_scenario_text(text, str(path), lenient=lenient)
+    site.extra["loaded_fingerprint"] = fingerprint(data)  # save checks the file did not change since
+    return site
 
 
 def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = False) -> Site:
@@ -221,16 +227,21 @@ class Reader:
             return default
         return value
 
-    def integer(self, node, key, path: str, default: int = 0, minimum: int | None = 0) -> int:
+    def integer(self, node, key, path: str, default: int = 0, minimum: int | None = 0,
+                maximum: int | None = None) -> int:
         value = node.get(key, default)
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
-            self.at_value(node, key, path, f"{key} should be a whole number, not {value!r}")
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            self.at_value(node, key, path, f"{key} should be a whole number, not {shown}")
             return default
         if minimum is not None and value < minimum:
-            self.at_value(node, key, path, f"{key} cannot be negative ({value})" if minimum == 0
-                          else f"{key} must be at least {minimum}, not {value}")
+            self.at_value(node, key, path, f"{key} cannot be negative" if minimum == 0
+                          else f"{key} must be at least {minimum}")
+            return default
+        if maximum is not None and value > maximum:
+            self.at_value(node, key, path, f"{key} must be at most {maximum:,}")
             return default
         return value
 
@@ -497,7 +508,7 @@ class Reader:
                 anonymous=self.choice(item, "anonymous", p + ".anonymous", ("none", "allow", "always"), "none"),
                 authentication=self.choice(item, "authentication", p + ".authentication", AUTH_METHODS, "windows"),
                 session_timeout_minutes=self.integer(item, "session_timeout_minutes", p + ".session_timeout_minutes",
-                                                     30, minimum=1),
+                                                     30, minimum=1, maximum=MAX_SESSION_TIMEOUT_MINUTES),
                 extended_security_environment=self.boolean(item, "extended_security_environment", p),
                 location=_pos(item)))
 
