@@ -19,12 +19,33 @@ CHOICES = {
     # quarantine of professional/analyzer allocations: help scopes it to serial keys; a Qlik KB says
     # user-based allocations are never quarantined. serial_only | never | always
     "allocation_quarantine": ("serial_only", "never", "always"),
+    # analyzer capacity users: analyzer's limits (no creating, editing or publishing sheets or apps;
+    # help: Analyzer access allocations) or none; that capacity shares them is UNCONFIRMED
+    "analyzer_capacity_limits": ("like_analyzer", "none"),
+    # an allocation QRS flags `excess` (beyond the quota; AccessTypeResult 6 ExcessAssignment): refused,
+    # or usable like any other (no page says what the proxy does with it)
+    "excess_allocation": ("refused", "usable"),
+    # `*` in USERID or GROUP of a section access table. any_user: matches everyone (the reading that
+    # makes Qlik's own example `USER, *, A, 1` with a GROUP column work); listed_only: only values
+    # listed elsewhere in that column (how `*` works in reduction fields, help "Star").
+    "section_access_star_identity": ("any_user", "listed_only"),
+    # an empty USERID or GROUP cell. matches_none: the row matches no one through it (associative
+    # reading: the user has no empty identity); ignored: the field is not checked for that row.
+    "section_access_empty_identity": ("matches_none", "ignored"),
+    # a user whose row is ADMIN. all_data: sees everything (help: ADMIN "has access to all data");
+    # reduced: reduction values on ADMIN rows reduce the data like USER rows.
+    "section_access_admin": ("all_data", "reduced"),
 }
 DESCRIPTIONS = {
     "ne_on_lists": "!= on a multi-valued property: any_differs (Qlik Core wording) or none_equal",
     "missing_property": "an undefined property: empty (no values) or fail (rule grants nothing)",
     "matches_case": "matches: insensitive (help 2022+) or sensitive (help 2.x)",
     "allocation_quarantine": "professional/analyzer deallocation quarantine: serial_only, never or always",
+    "analyzer_capacity_limits": "analyzer capacity cannot create/edit/publish sheets or apps: like_analyzer or none",
+    "excess_allocation": "an allocation QRS flags excess (beyond the quota): refused or usable",
+    "section_access_star_identity": "* in section access USERID/GROUP: any_user or listed_only",
+    "section_access_empty_identity": "an empty section access USERID/GROUP cell: matches_none or ignored",
+    "section_access_admin": "a section access ADMIN row: all_data or reduced (reduction values apply)",
 }
 
 
@@ -34,6 +55,11 @@ class Semantics:
     missing_property: str = "empty"
     matches_case: str = "insensitive"
     allocation_quarantine: str = "serial_only"
+    analyzer_capacity_limits: str = "like_analyzer"
+    excess_allocation: str = "refused"
+    section_access_star_identity: str = "any_user"
+    section_access_empty_identity: str = "matches_none"
+    section_access_admin: str = "all_data"
 
     def with_choice(self, name: str, value: str) -> "Semantics":
         check_choice(name, value)

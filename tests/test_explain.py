@@ -177,3 +177,33 @@ def test_html_trace_is_coloured_and_complete(demo):
     assert '<span class="t">true</span>' in html
     denied = render_decision_html(decide_fresh(demo, make_request("stream:Finance", "read", "CORP\\bob")))
     assert 'class="verdict deny"' in denied and "user.group is &quot;Sales&quot;" in denied
+
+
+def test_edits_on_the_model_agree_with_edits_on_the_text(demo):
+    """why-not tries candidates on the loaded model (E.trying), --apply writes the text edit: for every
+    suggestion of every denied seed check, both give the same audit and the same decision, and the
+    model is as loaded afterwards."""
+    from qsplay.explain.preview import diff_audits
+    before = audit(demo, context="hub", include_anonymous=True)
+    tried = 0
+    for check in denied_checks(demo):
+        for s in why_not(demo, check.request, compute_gains=False).suggestions:
+            assert all(e.model is not None for e in s.edits), s.change
+            from_text = E.apply_edits(demo, s.edits)
+            with E.trying(demo, s.edits) as in_memory:
+                assert decide_fresh(in_memory, check.request).allowed == decide_fresh(from_text, check.request).allowed
+                for context in ("hub", "qmc"):
+                    assert not diff_audits(audit(from_text, context=context, include_anonymous=True),
+                                           audit(in_memory, context=context, include_anonymous=True)), s.change
+            tried += 1
+    assert tried > 10
+    assert not diff_audits(before, audit(demo, context="hub", include_anonymous=True))
+
+
+def test_trying_undoes_the_edits_also_when_one_fails(demo):
+    bob = demo.find_user("CORP\\bob")
+    groups = list(bob.groups)
+    with pytest.raises(ValueError):
+        with E.trying(demo, [E.add_group("CORP\\bob", "Finance"), E.add_group("CORP\\nobody", "Finance")]):
+            pass
+    assert bob.groups == groups and bob.get("group") == groups

@@ -81,7 +81,7 @@ class Session:
     def use(self, site: Site, path: Path | None = None) -> None:
         from ..engine import engine_for
         self.site, self.path = site, path
-        self.on_disk = site.extra.get("loaded_fingerprint")
+        self.on_disk = site.extra.get("content_hash")
         # sites are never changed in place (what-if edits build new ones), so the loaded one is the original
         self.original = site
         self.undo_stack.clear()
@@ -246,6 +246,9 @@ def run_line(session: Session, line: str) -> Output:
     words = split_words(stripped)
     rest = words[1:]
     if cmd is None:
+        from ..explain.messages import looks_like_message
+        if looks_like_message(stripped):  # a pasted Qlik message: explain it rather than refuse it
+            return REGISTRY["explain-message"].run(session, argparse.Namespace(text=stripped))
         import difflib
         close = difflib.get_close_matches(name, sorted(set(REGISTRY)), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else "; type help for the list"

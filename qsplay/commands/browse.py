@@ -66,7 +66,7 @@ def run_objects(session: Session, args: argparse.Namespace) -> Output:
         if args.app and (o.app is None or o.app.name.casefold() != args.app.casefold()):
             continue
         state = ("base" if o.published and o.approved else "community" if o.published else "private")
-        rows.append([o.ref, o.object_type, state, o.owner.qualified if o.owner else ""])
+        rows.append([session.site.ref_of(o), o.object_type, state, o.owner.qualified if o.owner else ""])
     return _listing(["object", "type", "state", "owner"], rows, ["object", "type", "state", "owner"])
 
 
@@ -150,7 +150,7 @@ def run_show(session: Session, args: argparse.Namespace) -> Output:
         e = site.find_resource(ref)
     except UnknownReference as exc:
         raise CommandError(str(exc))
-    fields = {"resource": e.ref, "type": e.kind, "id": e.id, "owner": e.owner.qualified if e.owner else None,
+    fields = {"resource": site.ref_of(e), "type": e.kind, "id": e.id, "owner": e.owner.qualified if e.owner else None,
               "custom properties": e.properties, "description": e.description}
     for prop in ("stream", "app"):
         if hasattr(e, prop):

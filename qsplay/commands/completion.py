@@ -71,7 +71,7 @@ def _value_choices(session: Session, name: str, previous: str, done: list[str]) 
         return users
     if previous in ("--resource", "-r") or (name in ("can", "why") and len(done) == 3) or \
             (name == "show" and len(done) == 1):
-        refs = [e.ref for e in site.all_resources()]
+        refs = [site.ref_of(e) for e in site.all_resources()]
         return refs + (["rule", "user", "proxy", "licence-rule"] if name == "show" else [])
     if previous in ("--action", "-a") or (name in ("can", "why") and len(done) == 2):
         return list(ACTIONS)

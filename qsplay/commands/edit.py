@@ -185,8 +185,8 @@ def run_publish(session: Session, args: argparse.Namespace) -> Output:
     if stream is None and not args.unpublish:
         raise CommandError("publish APP STREAM, or publish APP --unpublish")
 
-    _apply(session, E.publish_to_stream(app.name, None if args.unpublish else stream.name))
-    return Output(f"{app.ref} is now {'unpublished' if args.unpublish else 'published to ' + stream.name}\n")
+    _apply(session, E.publish_to_stream(E.named(site, app), None if args.unpublish else E.named(site, stream)))
+    return Output(f"{site.ref_of(app)} is now {'unpublished' if args.unpublish else 'published to ' + stream.name}\n")
 
 
 @command("proxy", "what-if: change a virtual proxy's anonymous access mode or timeout", scenarios="none", cli=False,

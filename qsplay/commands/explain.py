@@ -15,9 +15,14 @@ class AuditOutput(Output):
         super().__init__(prefer="json" if fmt == "json" else "text")
         self.result, self.fmt = result, fmt
 
+    opens: list = []  # section access: who opens which app and sees which values
+
     @property
     def data(self):  # built when asked: a big site's cells are produced only for JSON
-        return self.result.summary() if self.fmt == "summary" else self.result.to_dict()
+        out = self.result.summary() if self.fmt == "summary" else self.result.to_dict()
+        if self.opens:
+            out = {**out, "section_access": [c.to_dict() for c in self.opens]}
+        return out
 
     @data.setter
     def data(self, value):
@@ -29,9 +34,10 @@ class AuditOutput(Output):
 
     def to_text(self) -> str:
         from ..explain.audit import render_csv, render_summary, render_table
+        from ..explain.section_access import render_opens
         if self.fmt == "summary":
-            return render_summary(self.result)
-        return render_csv(self.result) if self.fmt == "csv" else render_table(self.result)
+            return render_summary(self.result) + render_opens(self.opens)
+        return render_csv(self.result) if self.fmt == "csv" else render_table(self.result) + render_opens(self.opens)
 
     def to_html(self) -> str:
         from ..explain.audit import TABLE_LIMIT
@@ -67,7 +73,13 @@ def run_audit(session: Session, args: argparse.Namespace) -> Output:
                        include_anonymous=args.anonymous, progress=True)
     except UnknownReference as exc:
         raise CommandError(str(exc))
-    return AuditOutput(result, args.format)
+    out = AuditOutput(result, args.format)
+    if site.platform == "windows" and args.context == "hub" and (not args.type or "app" in args.type):
+        from ..explain.audit import audit_subjects
+        from ..explain.section_access import section_access_audit
+        apps = [site.find_resource(r) for r in args.resource] if args.resource else None
+        out.opens = section_access_audit(site, audit_subjects(site, args.user, args.anonymous), apps)
+    return out
 
 
 class WhyNotOutput(Output):
@@ -103,7 +115,8 @@ def run_why_not(session: Session, args: argparse.Namespace) -> Output:
             raise CommandError(f"there is no suggestion {args.apply} (there are {len(result.suggestions)})")
         from ..explain.edits import apply_edits
         edited = apply_edits(site, chosen[0].edits)
-        save_atomically(edited.extra["document"], Path(args.output))
+        from ..scenario.section_access import rebased
+        save_atomically(rebased(edited.extra["document"], site.source, args.output), Path(args.output))
         out.text = f"wrote {args.output} with suggestion {args.apply}: {chosen[0].change}\n"
         out.to_text = lambda: out.text
         out.data = {**out.data, "applied": args.apply, "output": args.output}
@@ -181,8 +194,8 @@ def preview_edits(args: argparse.Namespace, site):
             key, _, value = prop.partition("=")
             chosen.append(E.set_property(user, key, value))
     if args.publish:
-        chosen.append(E.publish_to_stream(site.find_resource(f"app:{args.publish[0]}").name,
-                                          site.find_resource(f"stream:{args.publish[1]}").name))
+        chosen.append(E.publish_to_stream(E.named(site, site.find_resource(f"app:{args.publish[0]}")),
+                                          E.named(site, site.find_resource(f"stream:{args.publish[1]}"))))
     if args.space_role or args.allow_public_link:
         if site.platform != "cloud":
             raise CommandError("--space-role and --allow-public-link are for Qlik Cloud scenarios")

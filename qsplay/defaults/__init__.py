@@ -23,7 +23,10 @@ def _document() -> dict:
     return YAML(typ="safe").load(text)
 
 
-def preinstalled_rule_specs() -> list[dict]:
-    """The preinstalled rules as plain dicts in the scenario format (plus type, seed_id, source)."""
+def preinstalled_rule_specs(release: str | None = None) -> list[dict]:
+    """The preinstalled rules as plain dicts in the scenario format (plus type, seed_id, source) of a
+    Qlik Sense release (default: the newest documented one; see releases.py)."""
+    from .releases import DEFAULT_RELEASE, rule_specs_for
     doc = _document()
-    return [dict(spec, source=doc["source"]) for spec in doc["rules"]]
+    base = [dict(spec, source=doc["source"]) for spec in doc["rules"]]
+    return rule_specs_for(release or DEFAULT_RELEASE, base)

@@ -6,12 +6,12 @@ from typing import Any
 
 from .request import Request
 
-PHASES = ("authentication", "license", "security")
+PHASES = ("authentication", "license", "security", "section_access")
 
 
 @dataclass
 class Step:
-    phase: str  # authentication | license | security
+    phase: str  # authentication | license | security | section_access
     text: str  # one sentence a person can read
     outcome: str = "info"  # info | pass | fail | skip | note
     rule: str | None = None
@@ -52,10 +52,14 @@ class LicenseResult:
     rule: str | None = None
     message: str | None = None
     attempts: list[dict] = field(default_factory=list)  # each access type tried, and why it (did not) apply
+    limit: Any = None  # engine.access_types.AccessTypeLimit: the access type does not allow this action
 
     def to_dict(self) -> dict:
-        return {"granted": self.granted, "access_type": self.access_type, "rule": self.rule,
-                "message": self.message, "attempts": list(self.attempts)}
+        out = {"granted": self.granted, "access_type": self.access_type, "rule": self.rule,
+               "message": self.message, "attempts": list(self.attempts)}
+        if self.limit is not None:  # extension: allowed by the rules, refused by the access type
+            out["limit"] = self.limit.to_dict()
+        return out
 
 
 @dataclass
@@ -103,6 +107,8 @@ class Decision:
     steps: list[Step] = field(default_factory=list)
     at: Any = None  # when it happened on the simulated clock
     platform: str = "windows"  # windows | cloud (the phases read differently)
+    rule_set: Any = None  # defaults.releases.RuleSet: whose preinstalled rules were used (None: none)
+    section_access: Any = None  # engine.section_access.SectionAccessResult, when the request opens an app
 
     @property
     def allowed(self) -> bool:
@@ -118,16 +124,21 @@ class Decision:
         if self.security is not None:
             sec = {"allowed": self.security.allowed, "granting_rules": list(self.security.granting_rules),
                    "rules": [e.to_dict() for e in self.security.evaluations]}
-        return {
+        out = {
             "request": self.request.to_dict(),
             "decision": self.decision,
             "denied_by": self.denied_by,
             "identity": self.identity.to_dict() if self.identity else None,
             "license": self.license.to_dict() if self.license else None,
             "security": sec,
+            # extension: the fourth phase (null when it did not run: not an app opened in the hub)
+            "section_access": self.section_access.to_dict() if self.section_access is not None else None,
             "steps": [s.to_dict() for s in self.steps],
             "at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.at is not None else None,
         }
+        if self.rule_set is not None:  # extension: which release's preinstalled rules were used
+            out["rule_set"] = self.rule_set.to_dict()
+        return out
 
     def summary(self) -> str:
         """One line: what was decided, and by what."""
@@ -139,11 +150,21 @@ class Decision:
             via = f" as {self.access_type}" if self.access_type else ""
             if self.platform == "cloud":
                 head = f"{who} {req.action} {req.resource}"
-            return f"ALLOW  {head}{via} (granted by {rules})"
+            seen = ""
+            if self.section_access is not None and self.section_access.has_table:
+                red = self.section_access.reduction
+                seen = "; section access: " + ("all data" if red is None else
+                                               "; ".join(f"{k} = {', '.join(v)}" for k, v in red.items()) or "no reduction")
+            return f"ALLOW  {head}{via} (granted by {rules}{seen})"
         if self.denied_by == "authentication":
             return f"DENY   {head}: refused at authentication: {self.identity.message if self.identity else ''}"
+        if self.denied_by == "license" and self.license is not None and self.license.limit is not None:
+            return f"DENY   {head} as {self.access_type}: {self.license.limit.reason}"
         if self.denied_by == "license":
             return f"DENY   {head}: no access type: {self.license.message if self.license else ''}"
+        if self.denied_by == "section_access":
+            return f"DENY   {head}: refused by the app's section access: " \
+                   f"{self.section_access.reason if self.section_access else ''}"
         if self.platform == "cloud":
             return f"DENY   {head}: no space role or permission allows {req.action}"
         return f"DENY   {head}: no security rule grants {req.action}"

@@ -52,6 +52,7 @@ REASON_CODES = {
     "quarantined": "the user's allocation of this type is in quarantine",
     "minutes_used_up": "this month's analyzer capacity minutes are used up",
     "session_cap": "the user already has five sessions (or must wait five minutes after the cap)",
+    "excess": "the user's allocation is beyond the licence's quota (QRS excess; semantics excess_allocation)",
 }
 
 
@@ -175,6 +176,11 @@ class Licensing:
             # 1-2: access already allocated to the user
             for t in USER_BASED:
                 held = state.allocation(user.key, t)
+                if held is not None and held.excess and self.site.semantics.excess_allocation == "refused":
+                    attempts.add(t, False, "excess", f"{user.qualified}'s {t} allocation is beyond the licence's "
+                                                     f"quota (QRS excess: true; QRS result ExcessAssignment; "
+                                                     f"semantics excess_allocation=refused)")
+                    continue
                 if held is not None:
                     if t == "analyzer" and attempts.code("professional") == "not_allocated":
                         attempts.by_type["professional"]["reason"] += (
@@ -203,14 +209,12 @@ class Licensing:
                                                              f"provides no {t} access", rule.name)
                     continue
                 if state.in_use(t) >= pool:
-                    parked_n = sum(1 for (_, qt), q in state.quarantine.items() if qt == t and q.until > now)
-                    extra = f", {parked_n} of them in quarantine" if parked_n else ""
-                    attempts.add(t, False, "pool_exhausted", f"rule \"{rule.name}\" matches but all {pool} {t} "
-                                                             f"allocations are in use{extra}", rule.name)
+                    attempts.add(t, False, "pool_exhausted", f"rule \"{rule.name}\" matches but "
+                                                             f"{pool_facts(state, t, pool)}", rule.name)
                     continue
 
                 def give(t=t, rule=rule):
-                    state.allocations[(user.key, t)] = Allocation(t, now, now, rule.name)
+                    state.allocations[(user.key, t)] = Allocation(t, now, now, rule.name, holder=user.qualified)
                 attempts.add(t, True, "allocated_by_rule",
                              f"rule \"{rule.name}\" matches and a {t} allocation is free ({state.in_use(t) + 1} of "
                              f"{pool} in use once allocated); it stays allocated", rule.name)
@@ -262,7 +266,8 @@ class Licensing:
                              rules[0].name)
             else:
                 def give_pass(rule=rules[0]):
-                    state.allocations[(user.key, "user_access")] = Allocation("user_access", now, now, rule.name)
+                    state.allocations[(user.key, "user_access")] = Allocation("user_access", now, now, rule.name,
+                                                                             holder=user.qualified)
                 attempts.add("user_access", True, "allocated_by_rule",
                              f"rule \"{rules[0].name}\" matches; a user access pass is allocated (1 token)",
                              rules[0].name)
@@ -372,6 +377,23 @@ class _Attempts:
         return LicenseResult(granted, access_type, rule, message, list(self.by_type.values()))
 
 
+def pool_facts(state: SiteState, access_type: str, pool: int, shown: int = 3) -> str:
+    """"all 3 professional allocations are in use: CORP\\ann (last used 2026-11-01 16:20), ...; 1 in
+    quarantine" — the pool's facts, most recent holders first."""
+    held = state.holders(access_type)
+    parked = [q for (_, t), q in state.quarantine.items() if t == access_type and q.until > state.now]
+    names = [f"{who} (last used {a.last_used:%Y-%m-%d %H:%M})" if a.last_used else f"{who} (never used)"
+             for who, a in held[:shown]]
+    more = f" and {len(held) - shown} more" if len(held) > shown else ""
+    text = f"all {pool} {access_type} allocations are in use ({len(held)} held, {len(parked)} in quarantine)"
+    if names:
+        text += f"; most recently used: {', '.join(names)}{more}"
+    if parked:
+        soonest = min(parked, key=lambda q: q.until)
+        text += f"; the first quarantine ends {soonest.until:%Y-%m-%d %H:%M} ({soonest.user})"
+    return text
+
+
 def _touch(alloc: Allocation, now: datetime):
     def use() -> None:
         alloc.last_used = now
@@ -435,7 +457,8 @@ def allocate_access(site: Site, state: SiteState, user, access_type: str) -> str
     parked = state.quarantined(user.key, access_type)
     if parked is not None:
         del state.quarantine[(user.key, access_type)]
-        state.allocations[(user.key, access_type)] = Allocation(access_type, state.now, parked.last_used)
+        state.allocations[(user.key, access_type)] = Allocation(access_type, state.now, parked.last_used,
+                                                                holder=user.qualified)
         return (f"{user.qualified}'s quarantined {access_type} access is reinstated (\"You can reinstate "
                 f"quarantined ... access, to the same user, within seven days\"); no other allocation is used")
     lic = site.license
@@ -447,7 +470,7 @@ def allocate_access(site: Site, state: SiteState, user, access_type: str) -> str
         raise ValueError(f"all {getattr(lic, access_type)} {access_type} allocations are in use or quarantined "
                          f"(QMC: \"Allocate is disabled if the number of licenses available for allocation is "
                          f"insufficient\")")
-    state.allocations[(user.key, access_type)] = Allocation(access_type, state.now)
+    state.allocations[(user.key, access_type)] = Allocation(access_type, state.now, holder=user.qualified)
     return f"{user.qualified} is allocated {access_type} access"
 
 

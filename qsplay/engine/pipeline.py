@@ -1,11 +1,14 @@
-"""One request through the three phases: authentication, licence, security -> a Decision."""
+"""One request through the phases: authentication, licence, security, and (when an app is opened in the
+hub) section access -> a Decision."""
 from __future__ import annotations
 
 from ..model import Site
+from .access_types import access_type_limit
 from .authentication import authenticate
 from .decision import Decision, Step
 from .licensing import Licensing
 from .request import Request
+from .section_access import app_opened, evaluate as evaluate_section_access, steps_for as section_access_steps
 from .security import SecurityEngine
 from .state import SiteState
 
@@ -31,17 +34,35 @@ class Engine:
 
         identity = authenticate(self.site, request, steps)
         if identity.outcome == "refused":
-            return Decision(request, "deny", "authentication", identity, None, None, steps, state.now)
+            return Decision(request, "deny", "authentication", identity, None, None, steps, state.now,
+                            rule_set=self.site.rule_set)
 
         license = self.licensing.allocate(identity, request, state, steps)
         if not license.granted:
-            return Decision(request, "deny", "license", identity, license, None, steps, state.now)
+            return Decision(request, "deny", "license", identity, license, None, steps, state.now,
+                            rule_set=self.site.rule_set)
 
         security = self.security.evaluate(identity.user, resource, request.action, request.context,
                                           request.environment, trace=trace)
+        if self.site.rule_set is not None:
+            steps.append(Step("security", f"The site uses the {self.site.rule_set.describe()}.", "info"))
         steps.extend(_security_steps(security))
-        return Decision(request, "allow" if security.allowed else "deny", None if security.allowed else "security",
-                        identity, license, security, steps, state.now)
+        rs = self.site.rule_set
+        if not security.allowed:
+            return Decision(request, "deny", "security", identity, license, security, steps, state.now, rule_set=rs)
+        limit = access_type_limit(license.access_type, resource, request.action, self.site.semantics)
+        if limit is not None:
+            license.limit = limit
+            steps.append(Step("license", f"The security rules grant {request.action} on {resource.ref}, but "
+                                         f"{limit.reason}.", "fail", detail={"limit": limit.to_dict()}))
+            return Decision(request, "deny", "license", identity, license, security, steps, state.now, rule_set=rs)
+        app = app_opened(resource, request.action, request.context)
+        if app is None:
+            return Decision(request, "allow", None, identity, license, security, steps, state.now, rule_set=rs)
+        opened = evaluate_section_access(app.section_access, identity.user, app.ref, self.site.semantics)
+        steps.extend(section_access_steps(opened))
+        return Decision(request, "allow" if opened.allowed else "deny", None if opened.allowed else "section_access",
+                        identity, license, security, steps, state.now, section_access=opened, rule_set=rs)
 
 
 def _security_steps(security) -> list[Step]:

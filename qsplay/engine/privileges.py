@@ -22,15 +22,18 @@ from ..rules.evaluator import EvaluationFailure
 
 # evaluations of one question (its rules for one resource and action) a decision may spend: a real
 # site needs a few per HasPrivilege chain; a runaway stops here in well under a second
-DECISION_BUDGET = 20_000
+DECISION_BUDGET = 5_000
+MAX_FLIPS = 3  # a question whose answer keeps changing (a negated cycle) has no stable answer
 
 
 class BudgetExceeded(EvaluationFailure):
     """A decision spent its evaluation budget."""
 
-    def __init__(self, spent: int):
-        super().__init__(f"HasPrivilege questions that depend on each other were stopped after {spent:,} "
-                         f"evaluations (the budget of one decision); the open ones count as not granted")
+    def __init__(self, spent: int, unstable: bool = False):
+        why = ("keep changing each other's answer (a negated HasPrivilege in a cycle has no stable answer)"
+               if unstable else f"were stopped after {spent:,} evaluations (the budget of one decision)")
+        super().__init__(f"HasPrivilege questions that depend on each other {why}; the open ones count as "
+                         f"not granted")
         self.spent = spent
 
 
@@ -55,6 +58,7 @@ class PrivilegeSolver:
         readers: dict[Hashable, set] = {}
         work = [key]
         queued = {key}
+        flips: dict[Hashable, int] = {}
         spent = 0
         while work:
             current = work.pop()
@@ -62,9 +66,7 @@ class PrivilegeSolver:
             spent += 1
             self.evaluations += 1
             if spent > self.budget:
-                for k in value:  # open questions: not granted, and said so
-                    self.settled[k] = False
-                    self.stopped.add(k)
+                self._stop(value)
                 raise BudgetExceeded(spent - 1)
 
             def ask(other: Hashable, other_resource, reader=current) -> bool:
@@ -79,6 +81,10 @@ class PrivilegeSolver:
                 return value[other]
             new = bool(self.grants(current, subject[current], ask))
             if new != value[current]:
+                flips[current] = flips.get(current, 0) + 1
+                if flips[current] > MAX_FLIPS:
+                    self._stop(value)
+                    raise BudgetExceeded(spent, unstable=True)
                 value[current] = new
                 for reader in readers.get(current, ()):
                     if reader not in queued:
@@ -86,3 +92,8 @@ class PrivilegeSolver:
                         queued.add(reader)
         self.settled.update(value)
         return value[key]
+
+    def _stop(self, value: dict) -> None:
+        for k in value:  # the open questions: not granted, and said so
+            self.settled[k] = False
+            self.stopped.add(k)

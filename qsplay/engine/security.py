@@ -49,7 +49,7 @@ class SecurityEngine:
         solver = solver or self.solver(user, context, environment)
         stack = _stack + ((resource.key, action),)
         traced = traces if traces is not None else {}  # nested results shown, one per question
-        result = SecurityResult(False, resource.ref, action)
+        result = SecurityResult(False, self.site.ref_of(resource), action)
 
         def has_privilege(target: Entity, wanted: str, want_trace: bool):
             key = (target.key, wanted)
@@ -59,12 +59,12 @@ class SecurityEngine:
             if key in stack:
                 how = ("granted by a rule that does not depend on it" if granted else
                        "no rule grants it without relying on itself, so it counts as not granted")
-                return granted, SecurityResult(granted, target.ref, wanted, notes=[
-                    f"{target.ref} {wanted} is already being decided further up (a HasPrivilege cycle): {how}"])
+                return granted, SecurityResult(granted, self.site.ref_of(target), wanted, notes=[
+                    f"{self.site.ref_of(target)} {wanted} is already being decided further up (a HasPrivilege cycle): {how}"])
             if key not in traced:
                 if len(stack) >= MAX_TRACE_DEPTH:
-                    return granted, SecurityResult(granted, target.ref, wanted, notes=[
-                        f"{target.ref} {wanted}: {'granted' if granted else 'not granted'} (not traced further: "
+                    return granted, SecurityResult(granted, self.site.ref_of(target), wanted, notes=[
+                        f"{self.site.ref_of(target)} {wanted}: {'granted' if granted else 'not granted'} (not traced further: "
                         f"more than {MAX_TRACE_DEPTH} HasPrivilege levels)"])
                 sub = self.evaluate(user, target, wanted, context, environment, True, solver=solver, _stack=stack,
                                     traces=traced)
@@ -100,15 +100,15 @@ class SecurityEngine:
             if value:
                 result.allowed = True
                 result.granting_rules.append(rule.name)
-                result.evaluations.append(RuleEvaluation(rule.name, "granted", "the condition is true",
-                                                         rule.condition, node))
+                result.evaluations.append(RuleEvaluation(rule.name, "granted", "the condition is true" +
+                                                         _unconfirmed(rule), rule.condition, node))
                 if not trace and not all_granting:
                     break
             elif trace:
-                result.evaluations.append(RuleEvaluation(rule.name, "false", "the condition is false",
-                                                         rule.condition, node))
+                result.evaluations.append(RuleEvaluation(rule.name, "false", "the condition is false" +
+                                                         _unconfirmed(rule), rule.condition, node))
         if trace and not result.evaluations:
-            result.notes.append(f"no security rule's resource filter selects {resource.ref} "
+            result.notes.append(f"no security rule's resource filter selects {self.site.ref_of(resource)} "
                                 f"({resource.kind}), so nothing can grant it")
         return result
 
@@ -154,3 +154,10 @@ class SecurityEngine:
             if res.allowed:
                 out[action] = res.granting_rules
         return out
+
+
+def _unconfirmed(rule: SecurityRule) -> str:
+    """What no Qlik source gives about a preinstalled rule, said wherever it decides something."""
+    if not rule.unconfirmed or rule.edited:
+        return ""
+    return f" (preinstalled since {rule.since}; UNCONFIRMED: {rule.unconfirmed})"

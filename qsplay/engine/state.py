@@ -22,6 +22,8 @@ class Allocation:
     since: datetime
     last_used: datetime | None = None
     rule: str | None = None  # the licence rule that allocated it, if any
+    excess: bool = False  # QRS `excess`: held beyond the licence's quota
+    holder: str = ""  # who holds it, for messages (a deleted user's allocation has no user key)
 
 
 @dataclass
@@ -73,8 +75,27 @@ class SiteState:
         state = cls(now=site.now)
         for user in site.users:
             for access in user.access:
-                state.allocations[(user.key, access)] = Allocation(access, site.now)
+                state.allocations[(user.key, access)] = Allocation(access, site.now, holder=user.qualified)
+        state.take_over(site)
         return state
+
+    def take_over(self, site: Site) -> None:
+        """Start from the site's licence state at `now` (`license.allocations`, capacity used, login
+        passes used): what a pulled site's QMC showed at the time of the dump."""
+        lic = site.license
+        for rec in lic.allocations:
+            key = f"deleted:{rec.user.casefold()}" if rec.deleted else site.find_user(rec.user).key
+            if rec.quarantined_until is not None:
+                self.quarantine[(key, rec.access)] = Quarantine(rec.access, rec.user, rec.quarantined_until,
+                                                                rec.last_used)
+            else:
+                self.allocations[(key, rec.access)] = Allocation(rec.access, rec.last_used or site.now,
+                                                                 rec.last_used, excess=rec.excess, holder=rec.user)
+        if lic.capacity_used_minutes:
+            self.capacity_minutes[month_key(site.now)] = lic.capacity_used_minutes
+        for rule in site.license_rules:
+            if rule.passes_used:
+                self.login_passes[rule.name] = list(rule.passes_used)
 
     # -- clock -----------------------------------------------------------------------------------
     def advance_to(self, when: datetime) -> list[str]:
@@ -138,6 +159,11 @@ class SiteState:
         cutoff = self.now - PASS_RETURN
         used = [t for t in self.login_passes.get(rule, []) if t > cutoff]
         return min(used) + PASS_RETURN if used else None
+
+    def holders(self, access_type: str) -> list[tuple[str, Allocation]]:
+        """Who holds the allocations of a type, most recently used first."""
+        held = [(a.holder or key, a) for (key, t), a in self.allocations.items() if t == access_type]
+        return sorted(held, key=lambda h: h[1].last_used or h[1].since, reverse=True)
 
     def user_sessions(self, user_key: str) -> list[Session]:
         return [s for s in self.sessions if s.user_key == user_key]

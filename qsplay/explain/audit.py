@@ -202,7 +202,7 @@ def audit(site: Site, users: Iterable[str] | None = None, resources: Iterable[st
         from ..engine import engine_for
         evaluator = engine_for(site).granted
         kinds = kinds or ["app", "space"]
-    users, refs = [u.qualified for u in subjects], [t.ref for t in targets]
+    users, refs = [u.qualified for u in subjects], [site.ref_of(t) for t in targets]
     if evaluator is None:  # the fast path: classes of users and resources (qsplay.fast.compressed)
         from ..fast.compressed import Uncompressible, compressed_audit
         try:

@@ -17,7 +17,10 @@ from ..semantics import Semantics
 
 SEVERITY = {"parse-error": "error", "anonymous-write": "error", "wildcard-empty-condition": "warning",
             "ne-on-multivalued": "warning", "matches-nothing": "warning", "redundant": "info",
-            "unknown-property": "warning", "dead-context": "warning"}
+            "unknown-property": "warning", "dead-context": "warning",
+            # section access tables (qsplay/explain/section_access.py)
+            "section-access-no-scheduler": "error", "section-access-lower-case-data": "warning",
+            "section-access-unknown-group": "warning", "section-access-duplicate-row": "info"}
 MULTI_VALUED = {"group", "groups", "roles"}
 USER_BUILTINS = {"name", "userid", "userdirectory", "email", "group", "groups", "roles", "environment", "id",
                  "inactive", "blacklisted", "removedexternally"}
@@ -73,6 +76,8 @@ def lint(site: Site) -> list[Finding]:
         if not rule.disabled:
             grants[rule.name] = _grants(site, engine, rule)
     findings.extend(_dynamic(site, rules, grants))
+    from .section_access import lint_section_access
+    findings.extend(lint_section_access(site))
     rank = {"error": 0, "warning": 1, "info": 2}
     order = list(SEVERITY)
     findings.sort(key=lambda f: (rank[f.severity], order.index(f.code), f.rule))

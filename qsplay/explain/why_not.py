@@ -21,11 +21,11 @@ from . import edits as E
 from .audit import audit
 from .preview import diff_audits
 
-PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, None: 3}
+PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, "section_access": 3, None: 4}
 KIND_ORDER = ["add_space_role", "allow_public_link_creation", "turn_on_anonymous_access",
               "enable_rule", "add_group", "set_property", "add_role", "rule_add_action", "rule_add_context",
-              "publish_to_stream", "publish_object", "activate_user", "allocate_access", "add_license_rule",
-              "change_proxy_anonymous", "add_rule"]
+              "publish_to_stream", "publish_object", "activate_user", "change_access_type", "allocate_access",
+              "add_license_rule", "change_proxy_anonymous", "add_section_access_row", "add_rule"]
 MAX_DEPTH = 3
 MAX_BRANCH = 8
 GAINS_LIMIT = 400_000  # user x resource pairs beyond which also_gains is not computed
@@ -97,26 +97,30 @@ def why_not(site: Site, request: Request, compute_gains: bool = True) -> WhyNot:
     found: dict[str, list[E.Edit]] = {}
 
     def explore(current: Site, chain: list[E.Edit], current_decision: Decision, depth: int) -> None:
+        # each candidate is tried on the loaded model (edits made in place and undone, see E.trying);
+        # deeper tries stack their edits on top
         for candidate in candidates(current, current_decision)[:MAX_BRANCH]:
             key = " | ".join(e.text for e in chain + candidate)
             if key in found:
                 continue
             try:
-                edited = E.apply_edits(current, candidate)
-                after = decide_fresh(edited, request)
+                with E.trying(current, candidate) as edited:
+                    after = decide_fresh(edited, request)
+                    if after.allowed:
+                        found[key] = chain + candidate
+                    elif depth + 1 < MAX_DEPTH and (
+                            PHASE_ORDER[after.denied_by] > PHASE_ORDER[current_decision.denied_by]
+                            or candidate[0].kind in ("add_group", "set_property", "add_role")):
+                        explore(edited, chain + candidate, after, depth + 1)
             except (ScenarioError, ValueError, UnknownReference):
                 continue
-            if after.allowed:
-                found[key] = chain + candidate
-            elif depth + 1 < MAX_DEPTH and (PHASE_ORDER[after.denied_by] > PHASE_ORDER[current_decision.denied_by]
-                                            or candidate[0].kind in ("add_group", "set_property", "add_role")):
-                explore(edited, chain + candidate, after, depth + 1)
 
     explore(site, [], decision, 0)
     suggestions = [Suggestion(chain, decision.denied_by) for chain in found.values()]
     if compute_gains:
+        before: list = []  # the audit before any edit, made once for all suggestions
         for s in suggestions:
-            s.also_gains = _also_gains(site, s.edits, decision)
+            s.also_gains = _also_gains(site, s.edits, decision, before)
     # fewest changes first; a new rule only after changes to what exists; then least extra access
     suggestions.sort(key=lambda s: (len(s.edits), s.kind == "add_rule", s.also_gains["cells"] if s.also_gains else 0,
                                     KIND_ORDER.index(s.kind) if s.kind in KIND_ORDER else 99))
@@ -133,8 +137,13 @@ def candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
     req = decision.request
     if decision.denied_by == "authentication":
         return _authentication_candidates(site, decision)
+    if decision.denied_by == "license" and decision.license is not None and decision.license.limit is not None:
+        return access_type_candidates(site, decision)
     if decision.denied_by == "license":
         return _license_candidates(site, decision)
+    if decision.denied_by == "section_access":
+        from .section_access import row_candidates
+        return row_candidates(site, decision)
     resource = site.find_resource(req.resource)
     out = _security_candidates(site, decision.identity.user, resource, req.action, req.context, req.environment, 2)
     seen, unique = set(), []
@@ -175,6 +184,22 @@ def _license_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
         out.append([E.add_license_rule(f"{user.user_id} uses analyzer capacity", "analyzer_capacity",
                                        f'user.userDirectory = "{user.directory}" and user.userId = "{user.user_id}"')])
     return out
+
+
+def access_type_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
+    """The rules grant the request but the access type does not allow it (an analyzer creating a
+    sheet): the fix is professional access (Professional access allocations: "A user with professional
+    access can create, edit, and publish sheets or apps"). Anonymous users cannot have professional
+    access ("User-based licenses ... do not support anonymous authentication"), so there is none."""
+    identity, limit = decision.identity, decision.license.limit
+    if identity.anonymous or identity.user is None:
+        return []
+    user = identity.user
+    why = f"{limit.access_type.replace('_', ' ')} access cannot {limit.action} {limit.what}"
+    held = sum(1 for u in site.users if "professional" in u.access and u is not user)
+    if held >= site.license.professional:
+        return []  # no professional allocation is free: the QMC would not allocate one
+    return [[E.change_access_type(user.qualified, limit.access_type, "professional", why)]]
 
 
 def _security_candidates(site: Site, user, resource, action: str, context: str, environment, depth: int,
@@ -322,24 +347,32 @@ def _publish_candidates(site: Site, user, resource, action: str, context: str) -
         engine = engine_for(site).security
         for stream in site.streams:
             if engine.evaluate(user, stream, "read", context, trace=False).allowed:
-                out.append([E.publish_to_stream(resource.name, stream.name)])
+                out.append([E.publish_to_stream(E.named(site, resource), E.named(site, stream))])
     if resource.kind == "App.Object" and not resource.published and action == "read" and resource.app is not None:
-        out.append([E.publish_object(resource.app.name, resource.name)])
+        shared = site.ref_of(resource).partition(":")[2] == resource.id
+        out.append([E.publish_object(resource.app.name, resource.name, resource.id if shared else None)])
     return out
 
 
-def _also_gains(site: Site, edits: list[E.Edit], decision: Decision) -> dict | None:
+def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: list) -> dict | None:
     if len(site.users) * max(1, len(site.all_resources())) > GAINS_LIMIT:
         return None
-    try:
-        edited = E.apply_edits(site, edits)
-    except (ScenarioError, ValueError):
-        return None
     context = decision.request.context
-    changes = diff_audits(audit(site, context=context, include_anonymous=True),
-                          audit(edited, context=context, include_anonymous=True))
+    if not before:
+        before.append(audit(site, context=context, include_anonymous=True))
+    opened_app = decision.section_access.app if decision.denied_by == "section_access" else None
+    if opened_app is not None:
+        from .section_access import opening_apps
+        opens_before = opening_apps(site)
+    try:
+        with E.trying(site, edits) as edited:
+            after = audit(edited, context=context, include_anonymous=True)
+            opens_after = opening_apps(edited) if opened_app is not None else set()
+    except (ScenarioError, ValueError, UnknownReference):
+        return None
+    changes = diff_audits(before[0], after)
     me = decision.identity.user.qualified if decision.identity and decision.identity.user is not None else None
-    target = site.find_resource(decision.request.resource).ref
+    target = site.ref_of(site.find_resource(decision.request.resource))
     anonymous = bool(decision.identity and decision.identity.anonymous)
     cells, users = 0, set()
     for c in changes:
@@ -349,4 +382,10 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision) -> dict | N
             cells += len(gained)
             if not mine:
                 users.add(c.user)
+    if opened_app is not None:  # opening an app is a cell of its own (the audit's "opens")
+        for who, app in opens_after - opens_before:
+            if (who, app) != (me, opened_app):
+                cells += 1
+                if who != me:
+                    users.add(who)
     return {"users": len(users), "cells": cells}

@@ -22,23 +22,23 @@ def _add(g: nx.DiGraph, node: str, kind: str, label: str | None = None, **data) 
     return node
 
 
-def _resource_node(g: nx.DiGraph, entity) -> str:
-    node = _add(g, entity.ref, entity.kind.lower().replace(".", "_"), entity.name)
+def _resource_node(g: nx.DiGraph, entity, site: Site) -> str:
+    node = _add(g, site.ref_of(entity), entity.kind.lower().replace(".", "_"), entity.name)
     stream = getattr(entity, "stream", None) or (getattr(getattr(entity, "app", None), "stream", None))
     if stream is not None:
         g.nodes[node]["cluster"] = stream.name
     return node
 
 
-def _containment(g: nx.DiGraph, entity) -> None:
+def _containment(g: nx.DiGraph, entity, site: Site) -> None:
     """stream -> app -> object edges for the entities already in the graph."""
     app = getattr(entity, "app", None)
     if app is not None:
-        g.add_edge(_resource_node(g, app), entity.ref, kind="contains")
+        g.add_edge(_resource_node(g, app, site), site.ref_of(entity), kind="contains")
         entity = app
     stream = getattr(entity, "stream", None)
     if stream is not None:
-        g.add_edge(_resource_node(g, stream), entity.ref, kind="contains")
+        g.add_edge(_resource_node(g, stream, site), site.ref_of(entity), kind="contains")
 
 
 def privilege_calls(rule) -> list[tuple[str, str]]:
@@ -100,8 +100,8 @@ def site_graph(site: Site, context: str = "hub", include_anonymous: bool = True,
             if not granted:
                 continue
         entity = site.find_resource(ref) if not ref.startswith("user:") else site.find_user(ref[5:])
-        rnode = _resource_node(g, entity) if not ref.startswith("user:") else _add(g, ref, "user_resource")
-        _containment(g, entity)
+        rnode = _resource_node(g, entity, site) if not ref.startswith("user:") else _add(g, ref, "user_resource")
+        _containment(g, entity, site)
         for action, names in granted.items():
             for name in names:
                 srule = site.find_security_rule(name)
@@ -141,13 +141,13 @@ def user_view(site: Site, user_ref: str, context: str = "hub") -> nx.DiGraph:
 
 def resource_view(site: Site, resource_ref: str, context: str = "hub") -> nx.DiGraph:
     entity = site.find_resource(resource_ref)
-    g = site_graph(site, context, resources=[entity.ref])
+    g = site_graph(site, context, resources=[site.ref_of(entity)])
     reaching = {n for n in g if n.startswith("user:") and any(m.startswith("rule:") for m in g.successors(n))}
     g = g.subgraph([n for n in g if n in reaching or not n.startswith(("user:", "group:", "role:", "licence:",
                                                                        "access:", "proxy:"))]).copy()
-    _resource_node(g, entity)
+    focus = _resource_node(g, entity, site)
     who = "No one can reach" if not any(n.startswith("user:") for n in g) else "Who can reach"
-    g.graph.update(focus=entity.ref, title=f"{who} {entity.ref}, and how ({context})")
+    g.graph.update(focus=focus, title=f"{who} {focus}, and how ({context})")
     return g
 
 
@@ -190,16 +190,40 @@ def decision_view(site: Site, decision: Decision) -> nx.DiGraph:
             node = _add(g, "access:none", "access_type", "no access pass", failed=True, note=lic.message)
             g.add_edge(who, node, kind="allocates", failed=True)
     resource = site.find_resource(req.resource)
-    target = _resource_node(g, resource)
-    _containment(g, resource)
+    target = _resource_node(g, resource, site)
+    _containment(g, resource, site)
     if decision.security is not None:
-        _security_into(g, decision.security, path[-1], target, resource.ref)
+        _security_into(g, decision.security, path[-1], target, target)
+    if decision.section_access is not None:
+        _section_access_into(g, site, decision.section_access, resource)
     for a, b in zip(path, path[1:]):
         g.edges[a, b]["highlight"] = True
     for n in path:
         g.nodes[n]["highlight"] = True
     g.graph.update(focus=target, title=decision.summary())
     return g
+
+
+def _section_access_into(g: nx.DiGraph, site: Site, result, resource) -> None:
+    """Phase 4: the app's section access, after the resource the rules granted: which row matched (or
+    none), and the reduction the user gets."""
+    app = resource if resource.kind == "App" else resource.app
+    app_node = _resource_node(g, app, site)
+    if not result.has_table:
+        label = "no section access: all data"
+    elif result.rows:
+        rows = ", ".join(str(r["row"]) for r in result.rows)
+        sees = "all data" if result.reduction is None else "; ".join(
+            f"{k} = {', '.join(v)}" for k, v in result.reduction.items()) or "no reduction"
+        label = f"section access: row {rows} ({result.access or 'no valid ACCESS'})\n" + \
+                (sees if result.allowed else "denied: " + result.reason.split(":", 1)[0])
+        if result.omitted:
+            label += f"\nomits {', '.join(result.omitted)}"
+    else:
+        label = "section access: no row matches\ndenied"
+    node = _add(g, f"section_access:{site.ref_of(app)}", "section_access", label, failed=not result.allowed,
+                highlight=result.allowed, phase="section_access")
+    g.add_edge(app_node, node, kind="opens", failed=not result.allowed, highlight=result.allowed)
 
 
 def _security_into(g: nx.DiGraph, result, source: str, target: str, ref: str, depth: int = 0) -> None:

@@ -143,6 +143,7 @@ class Stream(Entity):
 class App(Entity):
     kind = "App"
     stream: Stream | None = None
+    section_access: Any = None  # model.section_access.SectionAccess, when the app's script has one
 
     @property
     def published(self) -> bool:
@@ -219,7 +220,12 @@ class SecurityRule:
     seed_id: str = "00000000-0000-0000-0000-000000000000"
     preinstalled: bool = False
     edited: bool = False  # a preinstalled rule the scenario changed
+    type_given: bool = False  # `type` was stated in the file (export-qrs keeps it as is)
+    qrs_name: str = ""  # the name QRS holds, when the scenario had to rename the rule (duplicate names)
+    mask: int | None = None  # the QRS actions bitmask as written, when the scenario gave one
     source: str = ""  # where the rule's text comes from
+    since: str = ""  # preinstalled: the release that added or last changed it ("" = the 2017 set)
+    unconfirmed: str = ""  # preinstalled: what no Qlik source gives about this rule (traces repeat it)
     id: str = ""
     location: Any = None
     parsed: Any = None  # rules.ParsedCondition, or None when the text does not parse
@@ -249,6 +255,20 @@ class LicenseRule:
     location: Any = None
     parsed: Any = None
     parse_error: Any = None
+    # kept from QRS so export-qrs gives the rule back as it was (docs/qrs.md)
+    qrs_name: str = ""  # the name QRS holds, when the scenario had to rename the rule
+    resource_filter: str = ""  # License.<Type>AccessGroup_<id> / License.LoginAccessType_<id>
+    mask: int = 1  # QRS actions bitmask (licence rules: 1, "Allow access"; Qlik's own example uses 15)
+    context: str = "both"
+    seed_id: str = "00000000-0000-0000-0000-000000000000"
+    qrs_type: str = "Custom"  # QRS SystemRule.type
+    passes_used: list = field(default_factory=list)  # login_access: when each pass counted at `now` was used
+
+    @property
+    def access_group(self) -> str:
+        """The access group (or login access type) id the rule points at ("" when not known)."""
+        head, sep, tail = self.resource_filter.partition("_")
+        return tail.strip() if sep else ""
 
 
 @dataclass
@@ -259,6 +279,21 @@ class License:
     analyzer_capacity_minutes: int = 0
     tokens: int = 0
     overage_minutes: int = 0  # extra analyzer capacity minutes a month (0: none, -1: unlimited)
+    # the site's licence state at `now` (import-qrs from a pulled site; docs/licensing.md)
+    allocations: list["AllocationRecord"] = field(default_factory=list)
+    capacity_used_minutes: int = 0  # analyzer capacity minutes already used in `now`'s month
+
+
+@dataclass
+class AllocationRecord:
+    """One row of the QMC's professional / analyzer / user access allocation lists."""
+    user: str  # DIRECTORY\id; for a deleted user, as QRS recorded it (deletedUserDirectory\deletedUserId)
+    access: str  # professional | analyzer | user_access
+    last_used: datetime | None = None
+    quarantined_until: datetime | None = None
+    excess: bool = False  # QRS `excess`: beyond the licence's quota
+    deleted: bool = False  # the user was deleted; the allocation still holds a place in the pool
+    id: str = ""  # the allocation's QRS id
 
 
 @dataclass

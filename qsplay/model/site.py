@@ -26,6 +26,7 @@ class Site:
     description: str = ""
     platform: str = "windows"
     default_rules: bool = True
+    rule_set: Any = None  # defaults.releases.RuleSet: which release's preinstalled rules (None: none)
     now: datetime = DEFAULT_NOW
     license: License = field(default_factory=License)
     user_directories: list[UserDirectory] = field(default_factory=list)
@@ -96,7 +97,10 @@ class Site:
         raise LookupError_(self._unknown("user", text, [u.qualified for u in self.users]))
 
     def find_resource(self, ref: str) -> Entity:
-        """'stream:Sales', 'app:<id>', 'object:App/Sheet', 'user:CORP\\alice'."""
+        """'stream:Sales', 'app:<id>', 'object:App/Sheet', 'user:CORP\\alice'. Only a reference a person
+        typed can be ambiguous (real sites have copied apps with the same name); the message then
+        lists the candidates and how to name one by id. `ref_of` gives a reference that is never
+        ambiguous, for what qsplay itself passes around (audit rows, graph nodes, traces)."""
         kind, sep, name = ref.partition(":")
         kind = kind.strip().lower()
         if not sep or kind not in RESOURCE_KINDS:
@@ -105,36 +109,63 @@ class Site:
         if kind == "user":
             return self.find_user(name)
         pool: list[Entity] = self.resources[kind]
-        if len(pool) > 64:  # large sites: an index, rebuilt when the list changes size
-            index = self._index.get(kind)
-            if index is None or index[0] != len(pool):
-                by_key: dict = {}
-                for e in pool:
-                    by_key.setdefault(("id", e.id.lower()), []).append(e)
-                    by_key.setdefault(("name", e.name), []).append(e)
-                    if kind == "object" and e.app is not None:
-                        by_key.setdefault(("in", e.app.name, e.name), []).append(e)
-                index = self._index[kind] = (len(pool), by_key)
-            if "/" in name and kind == "object":
-                app_name, _, obj_name = name.partition("/")
-                hits = index[1].get(("in", app_name, obj_name))
-            else:
-                hits = index[1].get(("id", name.lower())) or index[1].get(("name", name))
-            if hits and len(hits) == 1:
-                return hits[0]
-        if kind == "object" and "/" in name:
+        by_key = self._lookup_index(kind)
+        hits = by_key.get(("id", name.lower()))
+        if not hits and kind == "object" and "/" in name:
             app_name, _, obj_name = name.partition("/")
-            app = self.find_resource(f"app:{app_name}")
-            pool = [o for o in pool if o.app is app]
-            name = obj_name
-        hits = [e for e in pool if e.id.lower() == name.lower()] or [e for e in pool if e.name == name]
-        hits = hits or [e for e in pool if e.name.casefold() == name.casefold()]
-        if len(hits) == 1:
+            hits = by_key.get(("in", app_name, obj_name)) or by_key.get(("in~", app_name.casefold(),
+                                                                           obj_name.casefold()))
+        if not hits:
+            hits = by_key.get(("name", name)) or by_key.get(("name~", name.casefold()))
+        if hits and len(hits) == 1:
             return hits[0]
-        if len(hits) > 1:
-            ids = ", ".join(f"{kind}:{h.id}" for h in hits)
-            raise LookupError_(f"{len(hits)} resources are called {kind}:{name}; name one by id: {ids}")
+        if hits:
+            raise LookupError_(self._ambiguous(kind, name, hits))
         raise LookupError_(self._unknown(kind, name, [e.name for e in pool]))
+
+    def _lookup_index(self, kind: str) -> dict:
+        """Resources of one kind by id, name, case-folded name and (for objects) app/name; rebuilt
+        when the list changes size."""
+        pool = self.resources[kind]
+        index = self._index.get(kind)
+        if index is None or index[0] != len(pool):
+            by_key: dict = {}
+            for e in pool:
+                by_key.setdefault(("id", e.id.lower()), []).append(e)
+                by_key.setdefault(("name", e.name), []).append(e)
+                by_key.setdefault(("name~", e.name.casefold()), []).append(e)
+                if kind == "object" and e.app is not None:
+                    by_key.setdefault(("in", e.app.name, e.name), []).append(e)
+                    by_key.setdefault(("in~", e.app.name.casefold(), e.name.casefold()), []).append(e)
+            index = self._index[kind] = (len(pool), by_key)
+        return index[1]
+
+    def ref_of(self, entity: Entity) -> str:
+        """A reference that finds exactly this entity: its name reference when that names it alone,
+        else KIND:ID (a copied app shares its name with the original)."""
+        ref = entity.ref
+        kind = ref.partition(":")[0]
+        if kind == "user" or kind not in self.resources:
+            return ref
+        try:
+            if self.find_resource(ref) is entity:
+                return ref
+        except LookupError_:
+            pass
+        return f"{kind}:{entity.id}"
+
+    def _ambiguous(self, kind: str, name: str, hits: list[Entity]) -> str:
+        lines = [f"{len(hits)} resources are called {kind}:{name}; name one by id:"]
+        for e in hits[:12]:
+            stream = getattr(e, "stream", None) or getattr(getattr(e, "app", None), "stream", None)
+            where = [f"stream {stream.name}" if stream is not None else "not published"]
+            if getattr(e, "app", None) is not None:
+                where.insert(0, f"in app {e.app.name} ({e.app.id})")
+            where.append(f"owner {e.owner.qualified}" if e.owner is not None else "no owner")
+            lines.append(f"  {kind}:{e.id}  ({', '.join(where)})")
+        if len(hits) > 12:
+            lines.append(f"  ... and {len(hits) - 12} more")
+        return "\n".join(lines)
 
     def find_proxy(self, prefix: str) -> VirtualProxy:
         wanted = (prefix or "").strip().strip("/").lower()

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from ..scenario.document import yaml_rt
 from ..scenario.loader import MAX_SESSION_TIMEOUT_MINUTES
@@ -32,6 +32,9 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
     doc["name"] = name
     doc["description"] = "Imported from QRS API responses by qsplay import-qrs."
     doc["default_rules"] = True
+    release = _release(export, report)
+    if release is not None:
+        doc["qlik_release"] = release
     users, known = _users(export, report)
     owners_needed: dict[str, dict] = {}
 
@@ -129,7 +132,8 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
     for ref, user in owners_needed.items():
         report.append(f"owner {user['directory']}\\{user['id']} is not in user.json: added as a user with no groups")
         users.append(CommentedMap(directory=user["directory"], id=user["id"]))
-    security, licences, left_out = mapping.rule_entries(export.records["systemrule"] + export.records["package"], report)
+    security, licences, left_out = mapping.rule_entries(export.records["systemrule"] + export.records["package"], report,
+                                                        release=release)
     directories = sorted({u["directory"] for u in users})
     sections = {
         "user_directories": [CommentedMap(name=d) for d in directories],
@@ -198,6 +202,22 @@ def dump(doc) -> str:
     buf = io.StringIO()
     yaml_rt().dump(doc, buf)
     return buf.getvalue()
+
+
+def _release(export: Export, report: list[str]) -> str | None:
+    """The site's Qlik Sense release from /qrs/about (about.json), which picks its preinstalled rules."""
+    from ..defaults.releases import DEFAULT_RELEASE, release_from_about
+    abouts = export.records.get("about") or []
+    if not abouts:
+        report.append(f"no about.json (/qrs/about): the site's release is unknown; qlik_release is left out, so "
+                      f"the preinstalled rules of the newest documented release ({DEFAULT_RELEASE}) are used")
+        return None
+    release, how = release_from_about(abouts[0])
+    if release is None:
+        report.append(f"{abouts[0].get('_source', 'about.json')}: {how}; qlik_release is left out ({DEFAULT_RELEASE} rules)")
+        return None
+    report.append(f"qlik_release: {release} ({how})")
+    return release
 
 
 def _users(export: Export, report: list[str]) -> tuple[list, set]:
@@ -312,13 +332,22 @@ def _proxy(rec: dict, report: list[str]) -> CommentedMap:
 def _rule_map(entry: dict) -> CommentedMap:
     m = CommentedMap()
     for key, value in entry.items():
-        if key == "condition" and "\n" in value:
-            m[key] = LiteralScalarString(value.replace("\r\n", "\n"))
+        if key in ("condition", "description") and isinstance(value, str) and "\n" in value:
+            m[key] = _multiline(value)
         elif isinstance(value, list):
             m[key] = _flow(value)
         else:
             m[key] = value
     return m
+
+
+def _multiline(text: str):
+    """A block scalar where it keeps the text exactly (import -> export gives the same bytes); else a
+    double-quoted string, which can say \r, tabs and trailing spaces."""
+    lines = text.split("\n")
+    plain = ("\r" not in text and "\t" not in text and not text[:1].isspace()
+             and not any(line != line.rstrip() for line in lines))
+    return LiteralScalarString(text) if plain else DoubleQuotedScalarString(text)
 
 
 def _flow(values: list) -> CommentedSeq:

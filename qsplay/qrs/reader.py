@@ -15,7 +15,7 @@ from ..scenario.errors import line_window
 
 MAX_EXPORT_FILE_BYTES = 1024 * 1024 * 1024  # one /qrs/.../full response; a big site's is a few hundred MB
 KINDS = ("systemrule", "user", "stream", "app", "app_object", "dataconnection", "custompropertydefinition",
-         "virtualproxyconfig", "package")
+         "virtualproxyconfig", "package", "about")
 
 
 class QrsError(Exception):
@@ -94,7 +94,8 @@ def classify(path: Path, data) -> tuple[str | None, list[dict]]:
     stem = path.stem.lower().replace("-", "_")
     by_name = {"systemrule": "systemrule", "user": "user", "stream": "stream", "app": "app",
                "app_object": "app_object", "appobject": "app_object", "dataconnection": "dataconnection",
-               "custompropertydefinition": "custompropertydefinition", "virtualproxyconfig": "virtualproxyconfig"}
+               "custompropertydefinition": "custompropertydefinition", "virtualproxyconfig": "virtualproxyconfig",
+               "about": "about"}
     if stem in by_name:
         return by_name[stem], records
     return _by_content(records), records
@@ -104,6 +105,8 @@ def _by_content(records: list[dict]) -> str | None:
     if not records:
         return None
     keys = set().union(*(r.keys() for r in records[:20]))
+    if "buildVersion" in keys:  # /qrs/about: which release the site runs
+        return "about"
     if {"resourceFilter", "rule"} <= keys:
         return "systemrule"
     if {"userDirectory", "userId"} <= keys:

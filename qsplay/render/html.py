@@ -6,6 +6,7 @@ from ..safe_text import html_text as escape
 
 from ..engine.decision import Decision, SecurityResult
 from ..rules.evaluator import trace_as_dict
+from .text import opens_app
 
 CSS = """<style>
 .qsp{font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:13px;line-height:1.45;max-width:980px}
@@ -27,7 +28,8 @@ CSS = """<style>
 </style>"""
 TITLES = {"authentication": "1. Authentication — the virtual proxy decides who you are",
           "license": "2. Licence — which access type lets you in",
-          "security": "3. Security rules — any true rule grants"}
+          "security": "3. Security rules — any true rule grants",
+          "section_access": "4. Section access — the app's own table: who opens it, which data they see"}
 
 
 def render_decision_html(decision: Decision) -> str:
@@ -40,11 +42,15 @@ def render_decision_html(decision: Decision) -> str:
         "authentication": "1. Identity — a tenant user, or anonymous with the app's access code",
         "license": "2. Entitlement", "security": "3. Space role and tenant permissions"}
     for phase, title in titles.items():
+        if phase == "section_access" and phase not in by_phase and not opens_app(decision):
+            continue
         parts.append(f"<h4>{escape(title)}</h4>")
         if phase not in by_phase:
             parts.append('<ul><li class="skip">not reached: an earlier phase refused</li></ul>')
             continue
         if phase == "security" and decision.security is not None and decision.platform != "cloud":
+            if decision.rule_set is not None:
+                parts.append(f'<ul><li class="info">The site uses the {escape(decision.rule_set.describe())}.</li></ul>')
             parts.append(render_security_html(decision.security))
             continue
         parts.append("<ul>")

@@ -7,7 +7,7 @@ from ..safe_text import one_line
 
 MARK = {"pass": "+", "fail": "x", "skip": "-", "note": "!", "info": " "}
 PHASE_TITLES = {"authentication": "1. Authentication (virtual proxy)", "license": "2. Licence (access type)",
-                "security": "3. Security rules"}
+                "security": "3. Security rules", "section_access": "4. Section access (the app's load script)"}
 CLOUD_TITLES = {"authentication": "1. Identity (tenant user, or anonymous with an access code)",
                 "license": "2. Entitlement", "security": "3. Space role and tenant permissions"}
 
@@ -22,6 +22,10 @@ def render_decision(decision: Decision, verbose: bool = False) -> str:
     titles = CLOUD_TITLES if decision.platform == "cloud" else PHASE_TITLES
     for phase, title in titles.items():
         if phase not in by_phase:
+            if phase == "section_access":
+                if opens_app(decision) and decision.denied_by in ("authentication", "license", "security"):
+                    lines.append(f"{title}: not reached")
+                continue
             if phase == "security" and decision.denied_by in ("authentication", "license"):
                 lines.append(f"{title}: not reached")
             elif phase == "license" and decision.denied_by == "authentication":
@@ -29,6 +33,8 @@ def render_decision(decision: Decision, verbose: bool = False) -> str:
             continue
         lines.append(title)
         if phase == "security" and decision.security is not None and decision.platform != "cloud":
+            if decision.rule_set is not None:
+                lines.append(f"     The site uses the {decision.rule_set.describe()}.")
             lines.extend(render_security(decision.security, verbose, indent="   "))
             continue
         for step in by_phase[phase]:
@@ -38,6 +44,13 @@ def render_decision(decision: Decision, verbose: bool = False) -> str:
             else:
                 lines.append(f"   {MARK.get(step.outcome, ' ')} {one_line(step.text)}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def opens_app(decision: Decision) -> bool:
+    """Whether the request would open an app's data (the fourth phase applies to it)."""
+    req = decision.request
+    return (decision.platform != "cloud" and req.context == "hub" and req.action == "read"
+            and req.resource.lower().startswith(("app:", "object:")))
 
 
 def render_security(result: SecurityResult, verbose: bool = False, indent: str = "") -> list[str]:

@@ -11,29 +11,30 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from .. import defaults
 from ..engine.request import ANONYMOUS, make_request
-from ..model import (LICENSE_TYPES, RESOURCE_CLASSES, Check, CustomPropertyDefinition,
+from ..model import (LICENSE_TYPES, RESOURCE_CLASSES, AllocationRecord, Check, CustomPropertyDefinition,
                      License, LicenseRule, SecurityRule, Site, Stream,
                      UnknownReference, User, UserDirectory, VirtualProxy, parse_duration, parse_time, stable_id)
 from ..rules import ConditionError, FilterError, parse, parse_filter
 from ..rules.actions import ACTIONS, CONTEXTS, actions_from_mask, ALL_ACTIONS_MASK, normalize_action
 from ..semantics import CHOICES, Semantics
 from .errors import Problem, ScenarioError
+from .section_access import read_section_access
 
 TOP_KEYS = ("qsplay", "name", "description", "platform", "default_rules", "now", "license",
             "user_directories", "users", "streams", "apps", "objects", "data_connections", "extensions",
             "content_libraries", "reload_tasks", "custom_properties", "virtual_proxies", "license_rules",
-            "security_rules", "checks", "semantics")
-LICENSE_KEYS = ("key", "professional", "analyzer", "analyzer_capacity_minutes", "tokens", "overage_minutes")
+            "security_rules", "checks", "semantics", "qlik_release")
+LICENSE_KEYS = ("key", "professional", "analyzer", "analyzer_capacity_minutes", "tokens", "overage_minutes",
+                "capacity_used_minutes", "allocations")
+ALLOCATION_KEYS = ("user", "access", "last_used", "quarantined_until", "excess", "deleted", "id")
 USER_KEYS = ("directory", "id", "name", "email", "groups", "roles", "properties", "attributes", "access",
              "inactive", "blacklisted", "removed_externally")
 RESOURCE_KEYS = ("name", "id", "owner", "properties", "description")
 SECTION_KEYS = {
     "streams": RESOURCE_KEYS,
-    "apps": RESOURCE_KEYS + ("stream",),
+    "apps": RESOURCE_KEYS + ("stream", "section_access"),
     "objects": RESOURCE_KEYS + ("app", "type", "published", "approved"),
     "data_connections": RESOURCE_KEYS + ("type",),
     "extensions": RESOURCE_KEYS,
@@ -45,15 +46,19 @@ SECTION_KIND = {"streams": "stream", "apps": "app", "objects": "object", "data_c
 PROXY_KEYS = ("prefix", "description", "anonymous", "authentication", "session_timeout_minutes",
               "extended_security_environment")
 AUTH_METHODS = ("windows", "ticket", "header", "saml", "jwt", "oidc")
-LICENSE_RULE_KEYS = ("name", "type", "condition", "tokens", "disabled", "description")
+LICENSE_RULE_KEYS = ("name", "type", "condition", "tokens", "disabled", "description", "id", "qrs_name",
+                     "resource_filter", "actions", "context", "seed_id", "qrs_type", "passes_used")
 SECURITY_RULE_KEYS = ("name", "resource_filter", "actions", "condition", "context", "disabled", "description",
-                      "type", "seed_id")
+                      "type", "seed_id", "id", "qrs_name")
+# keys that only say which QRS record a rule is: an override giving only these does not edit the rule
+RULE_IDENTITY_KEYS = ("name", "id", "qrs_name", "seed_id", "type")
 CHECK_KEYS = ("name", "request", "expect", "denied_by", "access_type")
 # a check entry may instead be a step that moves the simulated site on (extension, docs/licensing.md)
 STEP_KEYS = ("name", "advance", "at", "logout", "deallocate", "allocate", "session", "access")
 STEP_ACTIONS = ("advance", "at", "logout", "deallocate", "allocate")
 REQUEST_KEYS = ("proxy", "user", "resource", "action", "context", "at", "environment", "session")
 ACCESS_VALUES = ("professional", "analyzer", "user_access")
+DENIED_BY = ("authentication", "license", "security", "section_access")
 
 # Other platforms (e.g. `platform: cloud`) register loaders for their own top-level sections:
 # name -> function(reader, value, site) that fills site.extra; a name starting with "_" always runs
@@ -68,46 +73,117 @@ MAX_SCENARIO_BYTES = 256 * 1024 * 1024  # an L-size generated site is well under
 MAX_SESSION_TIMEOUT_MINUTES = 100 * 365 * 24 * 60
 
 
-def load_scenario(path: str | Path, lenient: bool = False) -> Site:
+def load_scenario(path: str | Path, lenient: bool = False, fast: bool = True) -> Site:
     """Load a scenario file. `lenient` keeps rules whose condition does not parse (they grant
-    nothing and carry `parse_error`), for the linter; otherwise any problem raises ScenarioError."""
+    nothing and carry `parse_error`), for the linter; otherwise any problem raises ScenarioError.
+    `fast` reads with the fast reader (the round-trip document is then read on first edit or save);
+    the site is the same either way."""
     from ..files import FileProblem, fingerprint, read_bytes
     path = Path(path)
     try:
         data = read_bytes(path, max_bytes=MAX_SCENARIO_BYTES)
-        text = data.decode("utf-8")
     except FileProblem as exc:
         raise ScenarioError([Problem(str(path), 1, 1, "", "cannot read the file: " + str(exc).removeprefix(f"{path}: "))])
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         good = exc.object[:exc.start].decode("utf-8", errors="replace")
         line = good.count("\n") + 1
         col = len(good) - (good.rfind("\n") + 1) + 1
         raise ScenarioError([Problem(str(path), line, col, "", f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
                                                                f"cannot start a character here (save the file as UTF-8)")])
-    site = load_scenario_text(text, str(path), lenient=lenient)
-    site.extra["loaded_fingerprint"] = fingerprint(data)  # save checks the file did not change since
+    site = load_scenario_text(text, str(path), lenient=lenient, fast=fast)
+    site.extra["content_hash"] = fingerprint(data)  # what was read: save refuses if the file changed since
     return site
 
 
-def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = False) -> Site:
+def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = False, fast: bool = True) -> Site:
+    from .yaml_guard import YamlRefused, check_characters, check_text
+    if fast:
+        from .fast_reader import NotFast, read_fast
+        try:
+            check_text(text, filename)
+        except YamlRefused as refused:
+            raise ScenarioError([refused.problem])
+        try:
+            data = read_fast(text)
+            check_characters(data, filename, text)
+        except (NotFast, YamlRefused):
+            pass  # the round-trip reader reads it, or says where it is wrong
+        else:
+            try:
+                site = site_from_document(data, filename, text, lenient, document=LazyDocument(text, filename))
+            except ScenarioError:
+                pass  # the round-trip reader's document locates the problems (and mends what it mends)
+            else:
+                return site
+    return site_from_document(read_document(text, filename), filename, text, lenient)
+
+
+def read_document(text: str, filename: str):
+    """The round-trip document (comments, order and quoting kept), or ScenarioError."""
     from .document import yaml_rt
     from .yaml_guard import YamlRefused, read_yaml
     try:
-        data = read_yaml(text, filename, yaml_rt())
+        return read_yaml(text, filename, yaml_rt())
     except YamlRefused as refused:
         raise ScenarioError([refused.problem])
-    return site_from_document(data, filename, text, lenient)
 
 
-def site_from_document(data, filename: str = "<scenario>", text: str = "", lenient: bool = False) -> Site:
-    """Build a Site from a (round-trip) YAML document. What-if edits change the document and
-    rebuild the site from it, so the model and what `save` writes never disagree."""
+class LazyDocument:
+    """The round-trip document of a file the fast reader read, read from the same text on first use
+    (an edit, a save, a diff): reading only never pays for it."""
+
+    def __init__(self, text: str, filename: str):
+        self.text, self.filename = text, filename
+
+    def load(self):
+        return read_document(self.text, self.filename)
+
+
+class SiteExtra(dict):
+    """`site.extra` whose "document" is read when first asked for. `pop("document")` gives only a
+    document already read (None otherwise), so copying a site never reads it."""
+
+    def __init__(self, *args, lazy: LazyDocument | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def __missing__(self, key):
+        if key == "document" and self.lazy is not None:
+            document = self.lazy.load()
+            self["document"] = document
+            return document
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        if key == "document" and key not in self.keys() and self.lazy is not None:
+            return self[key]
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        return super().__contains__(key) or (key == "document" and self.lazy is not None)
+
+    def pop(self, key, *default):
+        if key == "document" and not super().__contains__(key):
+            return default[0] if default else None
+        return super().pop(key, *default)
+
+
+def site_from_document(data, filename: str = "<scenario>", text: str = "", lenient: bool = False,
+                       document: LazyDocument | None = None) -> Site:
+    """Build a Site from a YAML document — the round-trip one (edits, saves) or the fast reader's
+    (`document` then says where the round-trip one comes from). One builder for both, so a new
+    scenario field reaches both. What-if edits change the document and rebuild the site from it, so
+    the model and what `save` writes never disagree."""
     reader = Reader(filename, text, lenient)
     site = reader.build(data)
     if reader.problems:
         raise ScenarioError(reader.problems)
     site.source = filename
-    site.extra["document"] = data
+    site.extra = SiteExtra(site.extra, lazy=document)
+    if document is None:
+        site.extra["document"] = data
     site.extra["parse_notes"] = reader.parse_notes
     site.extra["warnings"] = reader.warnings
     return site
@@ -178,7 +254,8 @@ class Reader:
     def mend_split_text(self, node, path: str, allowed: tuple[str, ...]) -> None:
         """`{name: no licence, no access, ...}`: in a flow mapping an unquoted comma ends the value, and
         the rest become keys without values. Join them back into the text the author meant, and say so."""
-        if not isinstance(node, CommentedMap) or not node.fa.flow_style():
+        fa = getattr(node, "fa", None)  # a round-trip or a fast-reader mapping (fast_reader.LocatedMap)
+        if fa is None or not isinstance(node, dict) or not fa.flow_style():
             return
         keys = list(node)
         for i, key in enumerate(keys):
@@ -321,6 +398,7 @@ class Reader:
         site.description = (self.text(data, "description", "description", default="") or "").strip()
         site.platform = self.choice(data, "platform", "platform", PLATFORMS, "windows")
         site.default_rules = self.boolean(data, "default_rules", "default_rules", True)
+        self.read_release(data, site)
         if data.get("now") is not None:
             try:
                 site.now = parse_time(data["now"])
@@ -334,6 +412,7 @@ class Reader:
                 site.user_directories.append(UserDirectory(self.text(item, "name", p, required=True) or "",
                                                            self.text(item, "type", p, default="") or ""))
         self.read_users(data, site)
+        self.read_allocations(data, site)
         self.read_resources(data, site)
         self.read_custom_properties(data, site)
         self.read_proxies(data, site)
@@ -344,6 +423,26 @@ class Reader:
                 loader(self, data.get(name), site)
         self.read_checks(data, site)
         return site
+
+    def read_release(self, data, site: Site) -> None:
+        """`qlik_release: "May 2024"` picks that release's preinstalled rules (default: the newest documented)."""
+        from ..defaults.releases import DEFAULT_RELEASE, RuleSet, normalise_release
+        if not site.default_rules:
+            if data.get("qlik_release") is not None:
+                self.warnings.append(f"{self.file}: qlik_release: default_rules is false, so no preinstalled "
+                                     f"rules are used and the release changes nothing")
+            return
+        if data.get("qlik_release") is None:
+            site.rule_set = RuleSet(DEFAULT_RELEASE, "default")
+            return
+        text = self.text(data, "qlik_release", "qlik_release") or ""
+        try:
+            name, note = normalise_release(text)
+        except ValueError as exc:
+            self.at_value(data, "qlik_release", "qlik_release", str(exc))
+            site.rule_set = RuleSet(DEFAULT_RELEASE, "default")
+            return
+        site.rule_set = RuleSet(name, "scenario", note)
 
     def read_semantics(self, data, site: Site) -> None:
         node = data.get("semantics")
@@ -367,7 +466,52 @@ class Reader:
                                                    "license.analyzer_capacity_minutes"),
             tokens=self.integer(node, "tokens", "license.tokens"),
             overage_minutes=self.integer(node, "overage_minutes", "license.overage_minutes", minimum=-1),
+            capacity_used_minutes=self.integer(node, "capacity_used_minutes", "license.capacity_used_minutes"),
         )
+
+    def time(self, node, key, path: str):
+        if node.get(key) is None:
+            return None
+        try:
+            return parse_time(node[key])
+        except (ValueError, TypeError):
+            self.at_value(node, key, path, f"{key} should be a date and time like 2026-11-02T09:00:00Z")
+            return None
+
+    def read_allocations(self, data, site: Site) -> None:
+        """`license.allocations`: the QMC's allocation lists at `now` (a pulled site's licence state)."""
+        node = data.get("license")
+        if not isinstance(node, dict):
+            return
+        seen: dict[tuple[str, str], int] = {}
+        for i, item in enumerate(self.seq(node, "allocations", "license.allocations")):
+            p = f"license.allocations[{i}]"
+            if not self.mapping(item, p, ALLOCATION_KEYS, "an allocation"):
+                continue
+            who = (self.text(item, "user", p, required=True) or "").replace("/", "\\")
+            access = self.choice(item, "access", p + ".access", ACCESS_VALUES, "professional")
+            if item.get("access") is None:
+                self.at_node(item, p, f"'access' is required: one of {', '.join(ACCESS_VALUES)}")
+            deleted = self.boolean(item, "deleted", p)
+            if not deleted:
+                try:
+                    who = site.find_user(who).qualified
+                except UnknownReference as exc:
+                    self.at_value(item, "user", p + ".user", f"{exc} (a deleted user's allocation says deleted: true)")
+                    continue
+            key = (who.casefold(), access)
+            if key in seen:
+                self.at_node(item, p, f"{who} already has {access} access at license.allocations[{seen[key]}]")
+                continue
+            seen[key] = i
+            if not deleted and access in site.find_user(who).access:
+                self.at_value(item, "user", p + ".user", f"{who} has {access} in users[].access too; say it once")
+                continue
+            site.license.allocations.append(AllocationRecord(
+                user=who, access=access, last_used=self.time(item, "last_used", p + ".last_used"),
+                quarantined_until=self.time(item, "quarantined_until", p + ".quarantined_until"),
+                excess=self.boolean(item, "excess", p), deleted=deleted,
+                id=self.text(item, "id", p, default="") or ""))
 
     def read_users(self, data, site: Site) -> None:
         seen: dict[str, int] = {}
@@ -458,6 +602,8 @@ class Reader:
                     entity.approved = self.boolean(item, "approved", p)
                 if kind == "data_connection":
                     entity.type = self.text(item, "type", p, default="") or ""
+                if kind == "app":
+                    read_section_access(self, item, p, entity)
                 if not refined:
                     self.check_duplicate_id(site, kind, entity, item, p)
                     site.resources[kind].append(entity)
@@ -526,10 +672,21 @@ class Reader:
                 self.warnings.append(f"{self.file}: {p}.tokens: tokens apply to login_access rules only; "
                                      f"ignored for a {ltype} rule")
             name = self.text(item, "name", p, required=True) or ""
-            site.license_rules.append(LicenseRule(
+            rule = LicenseRule(
                 name=name, type=ltype, condition=text, tokens=tokens, disabled=self.boolean(item, "disabled", p),
-                description=self.text(item, "description", p, default="") or "", id=stable_id("license_rule", name),
-                location=_pos(item), parsed=parsed, parse_error=err))
+                description=self.text(item, "description", p, default="") or "",
+                id=self.text(item, "id", p, default=None) or stable_id("license_rule", name),
+                location=_pos(item), parsed=parsed, parse_error=err,
+                qrs_name=self.text(item, "qrs_name", p, default="") or "",
+                resource_filter=self.text(item, "resource_filter", p, default="") or "",
+                mask=self.integer(item, "actions", p + ".actions", default=1),
+                context=self.choice(item, "context", p + ".context", CONTEXTS, "both"),
+                seed_id=self.text(item, "seed_id", p, default=None) or LicenseRule.seed_id,
+                qrs_type=self.text(item, "qrs_type", p, default=None) or "Custom",
+                passes_used=self.passes(item, p, site, ltype))
+            if rule.resource_filter:
+                self.license_filter(item, p, rule)
+            site.license_rules.append(rule)
         given = sum(r.tokens for r in site.license_rules if r.type == "login_access")
         users_with_pass = sum(1 for u in site.users if "user_access" in u.access)
         if given + users_with_pass > site.license.tokens and given:
@@ -537,10 +694,43 @@ class Reader:
                          f"login access rules give {given} tokens and user access passes use {users_with_pass}, "
                          f"but the licence has {site.license.tokens} tokens")
 
+    def passes(self, item, p: str, site: Site, ltype: str) -> list:
+        """`passes_used`: a number (each counted as used at `now`, so it returns 28 days later: the
+        safe reading when QRS gave only a count) or the times the passes were used."""
+        value = item.get("passes_used")
+        if value is None:
+            return []
+        if ltype != "login_access":
+            self.at_value(item, "passes_used", p + ".passes_used", "passes_used is for login_access rules")
+            return []
+        if isinstance(value, int) and not isinstance(value, bool):
+            return [site.now] * self.integer(item, "passes_used", p + ".passes_used")
+        out = []
+        for j, when in enumerate(value if isinstance(value, list) else [None]):
+            try:
+                out.append(parse_time(when))
+            except (ValueError, TypeError):
+                self.at_value(item, "passes_used", f"{p}.passes_used[{j}]",
+                              "passes_used is a number or a list of times like 2026-11-02T09:00:00Z")
+                return []
+        return out
+
+    def license_filter(self, item, p: str, rule: LicenseRule) -> None:
+        from ..qrs.mapping import LICENSE_FILTERS, license_type
+        kind = license_type(rule.resource_filter)
+        if kind is None:
+            self.at_value(item, "resource_filter", p + ".resource_filter",
+                          f"a licence rule's resource filter names its access group: "
+                          f"{LICENSE_FILTERS[rule.type]}_<id>, not {rule.resource_filter!r}")
+        elif kind != rule.type:
+            self.at_value(item, "resource_filter", p + ".resource_filter",
+                          f"{rule.resource_filter!r} is a {kind} access group, but the rule's type is {rule.type}")
+
     def read_security_rules(self, data, site: Site) -> None:
         by_name: dict[str, SecurityRule] = {}
+        ids: dict[str, str] = {}
         if site.default_rules:
-            for spec in defaults.preinstalled_rule_specs():
+            for spec in defaults.preinstalled_rule_specs(site.rule_set.release if site.rule_set else None):
                 rule = _rule_from_spec(spec)
                 site.security_rules.append(rule)
                 by_name[rule.name.casefold()] = rule
@@ -552,7 +742,7 @@ class Reader:
             base = by_name.get(name.casefold())
             if base is not None and base.preinstalled and not base.edited:
                 rule = base  # override: the keys given replace the preinstalled rule's
-                rule.edited = True
+                rule.edited = any(k not in RULE_IDENTITY_KEYS for k in item)
                 rule.location = _pos(item)
             else:
                 if base is not None:
@@ -564,6 +754,13 @@ class Reader:
                                     location=_pos(item), parsed=parse(""))
                 site.security_rules.append(rule)
                 by_name[name.casefold()] = rule
+            if item.get("id") is not None:
+                rule.id = self.text(item, "id", p + ".id") or rule.id
+                if rule.id.casefold() in ids and ids[rule.id.casefold()] != p:
+                    self.at_value(item, "id", p + ".id", f"id {rule.id} is already the id of {ids[rule.id.casefold()]}")
+            ids[rule.id.casefold()] = p
+            if item.get("qrs_name") is not None:
+                rule.qrs_name = self.text(item, "qrs_name", p) or ""
             if item.get("resource_filter") is not None:
                 rule.resource_filter = self.text(item, "resource_filter", p) or ""
                 try:
@@ -572,6 +769,8 @@ class Reader:
                     self.in_scalar(item, "resource_filter", p + ".resource_filter", 1, err.offset + 1, str(err))
             if item.get("actions") is not None:
                 rule.actions = self.actions(item, p + ".actions")
+                value = item.get("actions")
+                rule.mask = value if isinstance(value, int) and not isinstance(value, bool) else None
             if "condition" in item:
                 rule.condition, rule.parsed, rule.parse_error = self.condition(item, "condition", p + ".condition")
             if item.get("context") is not None:
@@ -583,6 +782,7 @@ class Reader:
             if item.get("type") is not None:
                 rule.type = self.choice(item, "type", p + ".type", ("default", "readonly", "custom"), "custom").title() \
                     .replace("Readonly", "ReadOnly")
+                rule.type_given = True
             if item.get("seed_id") is not None:
                 rule.seed_id = self.text(item, "seed_id", p) or rule.seed_id
 
@@ -628,7 +828,7 @@ class Reader:
             denied_by = item.get("denied_by")
             if denied_by is not None:
                 denied_by = self.choice(item, "denied_by", p + ".denied_by",
-                                        ("authentication", "license", "security"), "security")
+                                        DENIED_BY, "security")
                 if expect == "allow":
                     self.warnings.append(f"{self.file}: {p}.denied_by: denied_by goes with expect: deny; ignored")
                     denied_by = None
@@ -717,6 +917,7 @@ def _rule_from_spec(spec: dict) -> SecurityRule:
                         condition=spec.get("condition", ""), context=spec.get("context", "both"),
                         description=spec.get("description", ""), type=spec.get("type", "Default"),
                         seed_id=spec.get("seed_id", ""), preinstalled=True, source=spec.get("source", ""),
+                        since=spec.get("since", ""), unconfirmed=spec.get("unconfirmed", ""),
                         id=spec.get("seed_id") or stable_id("rule", spec["name"]))
     rule.filter = parse_filter(rule.resource_filter)
     rule.parsed = parse(rule.condition)
@@ -725,13 +926,14 @@ def _rule_from_spec(spec: dict) -> SecurityRule:
 
 def _pos(node, key=None, value: bool = False) -> tuple[int, int]:
     """0-based (line, col) of a node, of a key in a mapping, or of the value under that key."""
-    try:
-        if key is not None and isinstance(node, CommentedMap):
-            got = node.lc.value(key) if value else node.lc.key(key)
-        elif isinstance(node, (CommentedMap, CommentedSeq)):
-            got = node.lc.line, node.lc.col
-        else:
+    try:  # a round-trip node (CommentedMap/Seq) or a fast-reader one (LocatedMap/List): both carry .lc
+        lc = getattr(node, "lc", None) if isinstance(node, (dict, list)) else None
+        if lc is None:
             got = None
+        elif key is not None and isinstance(node, dict):
+            got = lc.value(key) if value else lc.key(key)
+        else:
+            got = lc.line, lc.col
     except (KeyError, AttributeError, TypeError):
         got = None
     # a document built in memory (an import, an edit) has no positions: the top of the file
