@@ -20,6 +20,7 @@ from ..rules import ConditionError, FilterError, parse, parse_filter
 from ..rules.actions import ACTIONS, CONTEXTS, actions_from_mask, ALL_ACTIONS_MASK, normalize_action
 from ..semantics import CHOICES, Semantics
 from . import cache
+from .progress import report
 from .errors import Problem, ScenarioError
 from .section_access import read_section_access
 
@@ -144,6 +145,7 @@ def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = 
         except (NotFast, YamlRefused):
             pass  # the round-trip reader reads it, or says where it is wrong
         else:
+            report(0.7, "building the model")
             try:
                 site = site_from_document(data, filename, text, lenient, document=LazyDocument(text, filename))
             except ScenarioError:
