@@ -193,9 +193,9 @@ def test_matches_has_a_budget_per_command():
     run_line(session, "audit")
     first = time.perf_counter() - start
     assert first < 2.0 + 180 * 0.05 / 2  # the command's budget, then a millisecond per value left
-    start = time.perf_counter()
-    run_line(session, "audit")
-    assert time.perf_counter() - start < first  # the (pattern, value) cache answers the same questions
+    from qsplay.rules.evaluator import _match_cache
+    value = "a" * 26 + "000"
+    assert ("(a|aa)+b0", False, value) in _match_cache or ("(a|aa)+b0", True, value) in _match_cache
     with match_budget(0.0):
         d = decide(session.site, resource="stream:" + "a" * 26 + "059")
     notes = [n for e in d.security.evaluations if e.trace for n in _notes(e.trace.to_dict())]
