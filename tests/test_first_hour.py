@@ -113,3 +113,12 @@ def test_piped_input_runs_as_a_script_cleanly():
     ok = subprocess.run([QSPLAY], input="expect allow anonymous read stream:Public via public\n",
                         capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert ok.returncode == 0 and ok.stdout.startswith("✔")
+
+
+def test_file_names_complete_where_a_file_is_asked_for(session, monkeypatch):
+    from qsplay.commands.completion import completions
+    monkeypatch.chdir(ROOT)
+    assert [c.text for c in completions(session, "load sce")] == ["scenarios/"]
+    assert "scenarios/no-access-pass.yaml" in [c.text for c in completions(session, "load scenarios/no")]
+    assert [c.text for c in completions(session, "import-qrs tests/data/qrs/ex")] == ["tests/data/qrs/exports/"]
+    assert "scenarios/" in [c.text for c in completions(session, "graph -o sc")]
