@@ -152,7 +152,7 @@ def _legend(dot: graphviz.Digraph, kinds: set[str]) -> None:
         line = LEGEND_LINES["dashed" if "dashed" in attrs.get("style", "") else
                             "dotted" if "dotted" in attrs.get("style", "") else "solid"]
         rows.append(f'<TR><TD ALIGN="LEFT"><FONT COLOR="{attrs.get("color", "#6b7280")}">{html.escape(line)}</FONT></TD>'
-                    f'<TD ALIGN="LEFT">{html.escape(meaning)}</TD></TR>')
+                    f'<TD ALIGN="LEFT">{html.escape(meaning, quote=False)}</TD></TR>')
     label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"><TR><TD COLSPAN="2"><B>legend'
              '</B></TD></TR>' + "".join(rows) + "</TABLE>>")
     dot.node("legend", label=label, shape="box", style="rounded", color="#9ca3af", fontsize="9", id="legend",
