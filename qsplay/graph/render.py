@@ -43,7 +43,7 @@ EDGE_LEGEND = {  # kind -> what the legend says; drawn with the edge's own style
     "identifies": "the proxy lets the visitor in", "member": "member of a group", "role": "has an admin role",
     "matches": "matches a licence rule", "allocates": "licence rule gives an access type",
     "allocated": "access allocated to the user", "applies": "rule's condition holds for the user",
-    "grants": "rule grants actions on the resource", "contains": "contains (stream > app > object)",
+    "grants": "rule grants actions on the resource", "contains": "contains (stream, app, object)",
     "has_privilege": "condition asks HasPrivilege of another resource", "opens": "opens with section access",
 }
 PAGE_INCHES = 12.5  # 1,200 px at 96 dpi: Graphviz scales a bigger layout down to this width
