@@ -50,12 +50,20 @@ def drive(keys, path=None, history=None):
     chunks = [keys] if isinstance(keys, str) else list(keys)
     with create_pipe_input() as pipe:
         pipe.send_text(chunks[0])
-        timers = [threading.Timer(0.3 * i, pipe.send_text, [chunk]) for i, chunk in enumerate(chunks[1:], 1)]
-        for t in timers:
-            t.start()
+
+        def rest():  # after the first prompt is drawn (loading the site takes a while on a busy machine)
+            deadline = time.monotonic() + 20
+            while "qsplay>" not in "".join(out.text) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            for chunk in chunks[1:]:
+                time.sleep(0.3)
+                pipe.send_text(chunk)
+        sender = threading.Thread(target=rest, daemon=True)
+        sender.start()
         with create_app_session(input=pipe, output=out):
             code = run_shell(str(path) if path else None, input=pipe, output=out,
                              history=history or InMemoryHistory())
+        sender.join(timeout=25)
     return code, out.value
 
 
