@@ -29,6 +29,7 @@ KIND_ORDER = ["add_space_role", "allow_public_link_creation", "turn_on_anonymous
 MAX_DEPTH = 3
 MAX_BRANCH = 8
 GAINS_LIMIT = 400_000  # user x resource pairs beyond which also_gains is not computed
+GAINS_NAMED = 6  # extra grants named in the text (the JSON's also_gains.examples)
 
 
 @dataclass
@@ -81,6 +82,12 @@ class WhyNot:
                 else:
                     gains = f"  (also grants {g['cells']} more action(s), all to the same requester)"
             lines.append(f"{s.rank}. [{s.phase}] {s.change}{gains}")
+            for edit in s.edits:
+                if edit.detail:
+                    lines.append(f"     the rule it adds: {edit.detail}")
+            if s.also_gains and s.also_gains.get("examples"):
+                more = s.also_gains.get("unnamed", 0)
+                lines.append("     also: " + "; ".join(s.also_gains["examples"]) + (f"; and {more} more" if more > 0 else ""))
         return "\n".join(lines) + "\n"
 
 
@@ -354,12 +361,14 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
     me = decision.identity.user.qualified if decision.identity and decision.identity.user is not None else None
     target = site.ref_of(site.find_resource(decision.request.resource))
     anonymous = bool(decision.identity and decision.identity.anonymous)
-    cells, users = 0, set()
+    cells, users, named = 0, set(), []
     for c in changes:
         mine = c.user == me or (anonymous and c.user.startswith("NONE\\"))
         gained = [a for a in c.gained if not (mine and c.resource == target and a == decision.request.action)]
         if gained:
             cells += len(gained)
+            named.append((f"{'anonymous' if c.user.startswith('NONE') else c.user} {', '.join(gained)} {c.resource}",
+                          len(gained)))
             if not mine:
                 users.add(c.user)
     if opened_app is not None:  # opening an app is a cell of its own (the audit's "opens")
@@ -368,4 +377,5 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
                 cells += 1
                 if who != me:
                     users.add(who)
-    return {"users": len(users), "cells": cells}
+    return {"users": len(users), "cells": cells, "examples": [text for text, _ in named[:GAINS_NAMED]],
+            "unnamed": cells - sum(n for _, n in named[:GAINS_NAMED])}
