@@ -18,6 +18,9 @@ KINDS = ("systemrule", "user", "stream", "app", "app_object", "dataconnection", 
          "virtualproxyconfig", "package", "about")
 
 
+LICENCE_STEMS = ("license", "pull-manifest")  # and every license_<endpoint>.json
+
+
 class QrsError(Exception):
     """An export that cannot be used, located by file (and line/column for bad JSON)."""
 
@@ -27,18 +30,24 @@ class Export:
     records: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in KINDS})
     sources: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
     report: list[str] = field(default_factory=list)  # what was missing, skipped or assumed
+    # the licence endpoints and pull-manifest.json, by file stem, as read (qrs/licence_state.py)
+    licence: dict[str, object] = field(default_factory=dict)
+    folder: Path | None = None
 
 
 def read_folder(folder: str | Path) -> Export:
     folder = Path(folder)
     if not folder.is_dir():
         raise QrsError(f"{folder}: not a folder of QRS JSON files")
-    export = Export()
+    export = Export(folder=folder)
     files = sorted(folder.glob("*.json"))
     if not files:
         raise QrsError(f"{folder}: no .json files")
     for path in files:
         data = load_json(path, inside=folder)
+        if path.stem.lower() in LICENCE_STEMS or path.stem.lower().startswith("license_"):
+            export.licence[path.stem.lower()] = data  # licence state: read by qrs/licence_state.py
+            continue
         kind, records = classify(path, data)
         for i, record in enumerate(records):
             record.setdefault("_source", f"{path.name}[{i}]")
