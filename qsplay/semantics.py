@@ -19,6 +19,9 @@ CHOICES = {
     # quarantine of professional/analyzer allocations: help scopes it to serial keys; a Qlik KB says
     # user-based allocations are never quarantined. serial_only | never | always
     "allocation_quarantine": ("serial_only", "never", "always"),
+    # analyzer capacity users: analyzer's limits (no creating, editing or publishing sheets or apps;
+    # help: Analyzer access allocations) or none; that capacity shares them is UNCONFIRMED
+    "analyzer_capacity_limits": ("like_analyzer", "none"),
     # an allocation QRS flags `excess` (beyond the quota; AccessTypeResult 6 ExcessAssignment): refused,
     # or usable like any other (no page says what the proxy does with it)
     "excess_allocation": ("refused", "usable"),
@@ -38,6 +41,7 @@ DESCRIPTIONS = {
     "missing_property": "an undefined property: empty (no values) or fail (rule grants nothing)",
     "matches_case": "matches: insensitive (help 2022+) or sensitive (help 2.x)",
     "allocation_quarantine": "professional/analyzer deallocation quarantine: serial_only, never or always",
+    "analyzer_capacity_limits": "analyzer capacity cannot create/edit/publish sheets or apps: like_analyzer or none",
     "excess_allocation": "an allocation QRS flags excess (beyond the quota): refused or usable",
     "section_access_star_identity": "* in section access USERID/GROUP: any_user or listed_only",
     "section_access_empty_identity": "an empty section access USERID/GROUP cell: matches_none or ignored",
@@ -51,6 +55,7 @@ class Semantics:
     missing_property: str = "empty"
     matches_case: str = "insensitive"
     allocation_quarantine: str = "serial_only"
+    analyzer_capacity_limits: str = "like_analyzer"
     excess_allocation: str = "refused"
     section_access_star_identity: str = "any_user"
     section_access_empty_identity: str = "matches_none"

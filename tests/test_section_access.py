@@ -300,3 +300,15 @@ def test_lint_finds_table_problems():
                      "section-access-unknown-group", "section-access-duplicate-row"]
     shipped = [f.code for f in lint(load_scenario(SCENARIO)) if f.code.startswith("section-access")]
     assert shipped == ["section-access-lower-case-data"]  # the 'west' trap, on purpose
+
+
+def test_the_graph_shows_the_fourth_phase():
+    from qsplay.graph import decision_view
+    site = load_scenario(SCENARIO)
+    g = decision_view(site, decide(site, "app:Sales Dashboard", user="ACME\\sam"))
+    node = "section_access:app:Sales Dashboard"
+    assert g.nodes[node]["kind"] == "section_access" and g.nodes[node]["highlight"]
+    assert "REGION = NORTH, SOUTH" in g.nodes[node]["label"] and "omits MARGIN" in g.nodes[node]["label"]
+    assert g.edges["app:Sales Dashboard", node]["kind"] == "opens"
+    denied = decision_view(site, decide(site, "object:Sales Dashboard/Overview", user="ACME\\olle"))
+    assert denied.nodes[node]["failed"] and "no row matches" in denied.nodes[node]["label"]

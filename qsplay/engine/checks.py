@@ -131,6 +131,9 @@ def explain(decision: Decision) -> str:
     """Why the decision came out as it did, in one sentence."""
     if decision.denied_by == "authentication":
         return f"refused at authentication: {decision.identity.message}"
+    if decision.denied_by == "license" and decision.license.limit is not None:
+        return (f"the security rules grant {decision.request.action} on {decision.request.resource} "
+                f"({', '.join(decision.security.granting_rules)}), but {decision.license.limit.reason}")
     if decision.denied_by == "license":
         failed = [f"{a['access_type']} ({a['reason']})" for a in decision.license.attempts if not a["applied"]]
         return f"{decision.license.message}; tried: " + "; ".join(failed)

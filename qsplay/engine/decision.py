@@ -52,10 +52,14 @@ class LicenseResult:
     rule: str | None = None
     message: str | None = None
     attempts: list[dict] = field(default_factory=list)  # each access type tried, and why it (did not) apply
+    limit: Any = None  # engine.access_types.AccessTypeLimit: the access type does not allow this action
 
     def to_dict(self) -> dict:
-        return {"granted": self.granted, "access_type": self.access_type, "rule": self.rule,
-                "message": self.message, "attempts": list(self.attempts)}
+        out = {"granted": self.granted, "access_type": self.access_type, "rule": self.rule,
+               "message": self.message, "attempts": list(self.attempts)}
+        if self.limit is not None:  # extension: allowed by the rules, refused by the access type
+            out["limit"] = self.limit.to_dict()
+        return out
 
 
 @dataclass
@@ -154,6 +158,8 @@ class Decision:
             return f"ALLOW  {head}{via} (granted by {rules}{seen})"
         if self.denied_by == "authentication":
             return f"DENY   {head}: refused at authentication: {self.identity.message if self.identity else ''}"
+        if self.denied_by == "license" and self.license is not None and self.license.limit is not None:
+            return f"DENY   {head} as {self.access_type}: {self.license.limit.reason}"
         if self.denied_by == "license":
             return f"DENY   {head}: no access type: {self.license.message if self.license else ''}"
         if self.denied_by == "section_access":

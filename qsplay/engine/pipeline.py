@@ -3,6 +3,7 @@ hub) section access -> a Decision."""
 from __future__ import annotations
 
 from ..model import Site
+from .access_types import access_type_limit
 from .authentication import authenticate
 from .decision import Decision, Step
 from .licensing import Licensing
@@ -49,6 +50,12 @@ class Engine:
         rs = self.site.rule_set
         if not security.allowed:
             return Decision(request, "deny", "security", identity, license, security, steps, state.now, rule_set=rs)
+        limit = access_type_limit(license.access_type, resource, request.action, self.site.semantics)
+        if limit is not None:
+            license.limit = limit
+            steps.append(Step("license", f"The security rules grant {request.action} on {resource.ref}, but "
+                                         f"{limit.reason}.", "fail", detail={"limit": limit.to_dict()}))
+            return Decision(request, "deny", "license", identity, license, security, steps, state.now, rule_set=rs)
         app = app_opened(resource, request.action, request.context)
         if app is None:
             return Decision(request, "allow", None, identity, license, security, steps, state.now, rule_set=rs)

@@ -57,7 +57,7 @@ def make_request(resource: str, action: str = "read", user: str | None = None, p
     ctx = (context or "hub").lower()
     if ctx not in REQUEST_CONTEXTS:
         raise ValueError(f"context must be hub or qmc, not {context!r}")
-    env = {str(k): ([str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)])
+    env = {str(k): [_env_value(x) for x in (v if isinstance(v, (list, tuple)) else [v])]
            for k, v in (environment or {}).items()}
     if at is not None and not isinstance(at, datetime):
         from ..model.entities import parse_time
@@ -65,3 +65,10 @@ def make_request(resource: str, action: str = "read", user: str | None = None, p
     user = None if user in (None, "") else str(user)
     return Request(resource=str(resource), action=norm, user=user, proxy=(proxy or "").strip("/"),
                    context=ctx, environment=env, at=at, session=session)
+
+
+def _env_value(value) -> str:
+    """`secure: true` (YAML) is the text "true", as rules compare it (`user.environment.secureRequest="true"`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -146,6 +146,13 @@ def allocate_access(user: str, access_type: str) -> Edit:
                 lambda site: _change(_model_user(site, user), access=[access_type]))
 
 
+def change_access_type(user: str, current: str, wanted: str, why: str) -> Edit:
+    """Give the user another access type (QMC: License management > deallocate, then allocate)."""
+    def apply(doc):
+        set_value(_user_item(doc, user), "access", [wanted])
+    return Edit("change_access_type", f"give {user} {wanted} access instead of {current} ({why})", apply)
+
+
 def enable_rule(name: str) -> Edit:
     return Edit("enable_rule", f"enable the rule \"{name}\"",
                 lambda doc: set_value(rule_entry(doc, name), "disabled", False), _rule_model(name, disabled=False))
@@ -372,5 +379,13 @@ def add_section_access_row(app: str, row: dict[str, str], table) -> Edit:
     shown = ", ".join(f"{k}: {v}" for k, v in row.items())
     where = "" if table.source == "inline" else f" (and the same line to {table.source}; the scenario's copy of " \
                                                 f"the table becomes inline)"
+
+    def model(site: Site) -> Undo:
+        from ..model.section_access import SectionAccessRow
+        target = next(a for a in site.apps if a.name.casefold() == app.casefold() and a.section_access is not None)
+        rows = target.section_access.rows
+        full = {f: str(row.get(f, "")).upper() for f in target.section_access.fields}
+        rows.append(SectionAccessRow(full, len(rows) + 1, "suggested"))
+        return lambda: rows.pop()
     return Edit("add_section_access_row", f"add the row {{{shown}}} to the section access of the app \"{app}\"{where}",
-                apply)
+                apply, model)

@@ -150,19 +150,17 @@ def lint_section_access(site: Site) -> list[TableFinding]:
     return out
 
 
-def opening_gains(site: Site, edited: Site, me: str | None, target_app: str | None) -> set[tuple[str, str]]:
-    """(user, app) pairs that open an app on `edited` and did not on `site` -- among users the security
-    rules let read that app (why-not's also_gains counts them as cells)."""
-    def opens(s: Site) -> set[tuple[str, str]]:
-        from ..engine import engine_for
-        security = engine_for(s).security
-        out = set()
-        for app in s.apps:
-            if app.section_access is None:
-                continue
-            for user in s.users:
-                r = evaluate(app.section_access, user, app.ref, s.semantics)
-                if r.allowed and security.evaluate(user, app, "read", "hub", trace=False).allowed:
-                    out.add((user.qualified, app.ref))
-        return out
-    return {pair for pair in opens(edited) - opens(site) if pair != (me, target_app)}
+def opening_apps(site: Site) -> set[tuple[str, str]]:
+    """(user, app) pairs where the user opens an app with section access: the security rules let them read
+    it and the table lets them in (why-not's also_gains compares these before and after an edit)."""
+    from ..engine import engine_for
+    security = engine_for(site).security
+    out = set()
+    for app in site.apps:
+        if app.section_access is None:
+            continue
+        for user in site.users:
+            if evaluate(app.section_access, user, app.ref, site.semantics).allowed and \
+                    security.evaluate(user, app, "read", "hub", trace=False).allowed:
+                out.add((user.qualified, app.ref))
+    return out

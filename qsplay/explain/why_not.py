@@ -25,8 +25,8 @@ from .preview import diff_audits
 PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, "section_access": 3, None: 4}
 KIND_ORDER = ["add_space_role", "allow_public_link_creation", "turn_on_anonymous_access",
               "enable_rule", "add_group", "set_property", "add_role", "rule_add_action", "rule_add_context",
-              "publish_to_stream", "publish_object", "activate_user", "allocate_access", "add_license_rule",
-              "change_proxy_anonymous", "add_section_access_row", "add_rule"]
+              "publish_to_stream", "publish_object", "activate_user", "change_access_type", "allocate_access",
+              "add_license_rule", "change_proxy_anonymous", "add_section_access_row", "add_rule"]
 MAX_DEPTH = 3
 MAX_BRANCH = 8
 GAINS_LIMIT = 400_000  # user x resource pairs beyond which also_gains is not computed
@@ -143,6 +143,8 @@ def candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
     req = decision.request
     if decision.denied_by == "authentication":
         return _authentication_candidates(site, decision)
+    if decision.denied_by == "license" and decision.license is not None and decision.license.limit is not None:
+        return access_type_candidates(site, decision)
     if decision.denied_by == "license":
         return _license_candidates(site, decision)
     if decision.denied_by == "section_access":
@@ -194,6 +196,22 @@ def _state_at(site: Site, request: Request):
     if request.at is not None:
         state.advance_to(request.at)
     return state
+
+
+def access_type_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
+    """The rules grant the request but the access type does not allow it (an analyzer creating a
+    sheet): the fix is professional access (Professional access allocations: "A user with professional
+    access can create, edit, and publish sheets or apps"). Anonymous users cannot have professional
+    access ("User-based licenses ... do not support anonymous authentication"), so there is none."""
+    identity, limit = decision.identity, decision.license.limit
+    if identity.anonymous or identity.user is None:
+        return []
+    user = identity.user
+    why = f"{limit.access_type.replace('_', ' ')} access cannot {limit.action} {limit.what}"
+    held = sum(1 for u in site.users if "professional" in u.access and u is not user)
+    if held >= site.license.professional:
+        return []  # no professional allocation is free: the QMC would not allocate one
+    return [[E.change_access_type(user.qualified, limit.access_type, "professional", why)]]
 
 
 def _security_candidates(site: Site, user, resource, action: str, context: str, environment, depth: int):
@@ -334,9 +352,14 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
     context = decision.request.context
     if not before:
         before.append(audit(site, context=context, include_anonymous=True))
+    opened_app = decision.section_access.app if decision.denied_by == "section_access" else None
+    if opened_app is not None:
+        from .section_access import opening_apps
+        opens_before = opening_apps(site)
     try:
         with E.trying(site, edits) as edited:
             after = audit(edited, context=context, include_anonymous=True)
+            opens_after = opening_apps(edited) if opened_app is not None else set()
     except (ScenarioError, ValueError, UnknownReference):
         return None
     changes = diff_audits(before[0], after)
@@ -351,11 +374,10 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
             cells += len(gained)
             if not mine:
                 users.add(c.user)
-    if decision.denied_by == "section_access":  # opening an app is a cell of its own (the audit's "opens")
-        from .section_access import opening_gains
-        opened = decision.section_access.app if decision.section_access else None
-        for who, _ in opening_gains(site, edited, me, opened):
-            cells += 1
-            if who != me:
-                users.add(who)
+    if opened_app is not None:  # opening an app is a cell of its own (the audit's "opens")
+        for who, app in opens_after - opens_before:
+            if (who, app) != (me, opened_app):
+                cells += 1
+                if who != me:
+                    users.add(who)
     return {"users": len(users), "cells": cells}

@@ -194,12 +194,36 @@ def decision_view(site: Site, decision: Decision) -> nx.DiGraph:
     _containment(g, resource, site)
     if decision.security is not None:
         _security_into(g, decision.security, path[-1], target, target)
+    if decision.section_access is not None:
+        _section_access_into(g, site, decision.section_access, resource)
     for a, b in zip(path, path[1:]):
         g.edges[a, b]["highlight"] = True
     for n in path:
         g.nodes[n]["highlight"] = True
     g.graph.update(focus=target, title=decision.summary())
     return g
+
+
+def _section_access_into(g: nx.DiGraph, site: Site, result, resource) -> None:
+    """Phase 4: the app's section access, after the resource the rules granted: which row matched (or
+    none), and the reduction the user gets."""
+    app = resource if resource.kind == "App" else resource.app
+    app_node = _resource_node(g, app, site)
+    if not result.has_table:
+        label = "no section access: all data"
+    elif result.rows:
+        rows = ", ".join(str(r["row"]) for r in result.rows)
+        sees = "all data" if result.reduction is None else "; ".join(
+            f"{k} = {', '.join(v)}" for k, v in result.reduction.items()) or "no reduction"
+        label = f"section access: row {rows} ({result.access or 'no valid ACCESS'})\n" + \
+                (sees if result.allowed else "denied: " + result.reason.split(":", 1)[0])
+        if result.omitted:
+            label += f"\nomits {', '.join(result.omitted)}"
+    else:
+        label = "section access: no row matches\ndenied"
+    node = _add(g, f"section_access:{site.ref_of(app)}", "section_access", label, failed=not result.allowed,
+                highlight=result.allowed, phase="section_access")
+    g.add_edge(app_node, node, kind="opens", failed=not result.allowed, highlight=result.allowed)
 
 
 def _security_into(g: nx.DiGraph, result, source: str, target: str, ref: str, depth: int = 0) -> None:

@@ -28,10 +28,11 @@ STYLE = {
     "app_object": {"shape": "box", "fillcolor": "#f0fdfa", "fontsize": "10"},
     "object": {"shape": "box", "fillcolor": "#f0fdfa", "fontsize": "10"},
     "note": {"shape": "plaintext", "fillcolor": "white", "fontcolor": "#6b7280"},
+    "section_access": {"shape": "tab", "fillcolor": "#ede9fe"},  # phase 4: the app's own table
 }
 EDGE_LABEL = {"member": "member of", "role": "role", "matches": "matches", "allocates": "gives",
               "allocated": "allocated", "identifies": "lets in", "has_privilege": "HasPrivilege",
-              "contains": "", "applies": "", "grants": ""}
+              "contains": "", "applies": "", "grants": "", "opens": "opens with"}
 DEFAULT_LIMIT = 120
 
 

@@ -226,26 +226,16 @@ def _resource_of(site: Site, line: LogLine) -> str | None:
             continue
         for kind in ("app", "stream", "object"):
             try:
-                return _ref(site, site.find_resource(f"{kind}:{value}"))
+                return site.ref_of(site.find_resource(f"{kind}:{value}"))
             except UnknownReference:
                 continue
     return None
 
 
-def _ref(site: Site, entity) -> str:
-    """KIND:NAME when the name is unique, else KIND:ID."""
-    try:
-        if site.find_resource(entity.ref) is entity:
-            return entity.ref
-    except UnknownReference:
-        pass
-    return f"{entity.ref.split(':', 1)[0]}:{entity.id}"
-
-
 def _any_resource(site: Site) -> str | None:
     for pool in (site.apps, site.streams):
         if pool:
-            return _ref(site, pool[0])
+            return site.ref_of(pool[0])
     return None
 
 

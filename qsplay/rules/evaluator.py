@@ -68,8 +68,16 @@ class Environment:
     kind = "Environment"
     key = "environment"
 
+    # request keys (contract §2: ip, browser, os, device, secure, SAML/ticket attributes) -> the
+    # attribute rules read; "secureRequest - Value true - if SSL is used - otherwise false"
+    # (Available resource conditions, https://help.qlik.com/en-US/sense-admin/May2023/Subsystems/DeployAdministerQSE/Content/Sense_DeployAdminister/QSEoW/Administer_QSEoW/Managing_QSEoW/available-resource-conditions.htm)
+    ALIASES = {"secure": "securerequest"}
+
     def __init__(self, values: dict[str, list[str]] | None):
-        self._values = {k.lower(): list(v) for k, v in (values or {}).items()}
+        self._values = {}
+        for k, v in (values or {}).items():
+            key = self.ALIASES.get(k.lower(), k.lower())
+            self._values.setdefault(key, []).extend(_env_text(x) for x in v)
 
     def get(self, name: str) -> list | None:
         return self._values.get(name.lower(), [])
@@ -79,6 +87,13 @@ class Environment:
 
     def display(self) -> str:
         return "environment"
+
+
+def _env_text(value) -> str:
+    """Booleans as Qlik writes them in rules (`user.environment.secureRequest="true"`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 @dataclass

@@ -7,11 +7,10 @@ with the user's comments and key order intact.
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable
-
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .. import defaults
 from ..engine.request import ANONYMOUS, make_request
@@ -72,43 +71,121 @@ PLATFORMS = ("windows", "cloud")
 MAX_SCENARIO_BYTES = 256 * 1024 * 1024  # an L-size generated site is well under this
 
 
-def load_scenario(path: str | Path, lenient: bool = False) -> Site:
+def load_scenario(path: str | Path, lenient: bool = False, fast: bool = True) -> Site:
     """Load a scenario file. `lenient` keeps rules whose condition does not parse (they grant
-    nothing and carry `parse_error`), for the linter; otherwise any problem raises ScenarioError."""
-    from ..files import FileProblem, read_text
+    nothing and carry `parse_error`), for the linter; otherwise any problem raises ScenarioError.
+    `fast` reads with the fast reader (the round-trip document is then read on first edit or save);
+    the site is the same either way."""
+    from ..files import FileProblem, read_bytes
     path = Path(path)
     try:
-        text = read_text(path, max_bytes=MAX_SCENARIO_BYTES)
+        data = read_bytes(path, max_bytes=MAX_SCENARIO_BYTES)
     except FileProblem as exc:
         raise ScenarioError([Problem(str(path), 1, 1, "", "cannot read the file: " + str(exc).removeprefix(f"{path}: "))])
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         good = exc.object[:exc.start].decode("utf-8", errors="replace")
         line = good.count("\n") + 1
         col = len(good) - (good.rfind("\n") + 1) + 1
         raise ScenarioError([Problem(str(path), line, col, "", f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
                                                                f"cannot start a character here (save the file as UTF-8)")])
-    return load_scenario_text(text, str(path), lenient=lenient)
+    site = load_scenario_text(text, str(path), lenient=lenient, fast=fast)
+    site.extra["content_hash"] = content_hash(data)  # what was read, for save-conflict detection
+    return site
 
 
-def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = False) -> Site:
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = False, fast: bool = True) -> Site:
+    from .yaml_guard import YamlRefused, check_characters, check_text
+    if fast:
+        from .fast_reader import NotFast, read_fast
+        try:
+            check_text(text, filename)
+        except YamlRefused as refused:
+            raise ScenarioError([refused.problem])
+        try:
+            data = read_fast(text)
+            check_characters(data, filename, text)
+        except (NotFast, YamlRefused):
+            pass  # the round-trip reader reads it, or says where it is wrong
+        else:
+            try:
+                site = site_from_document(data, filename, text, lenient, document=LazyDocument(text, filename))
+            except ScenarioError:
+                pass  # the round-trip reader's document locates the problems (and mends what it mends)
+            else:
+                return site
+    return site_from_document(read_document(text, filename), filename, text, lenient)
+
+
+def read_document(text: str, filename: str):
+    """The round-trip document (comments, order and quoting kept), or ScenarioError."""
     from .document import yaml_rt
     from .yaml_guard import YamlRefused, read_yaml
     try:
-        data = read_yaml(text, filename, yaml_rt())
+        return read_yaml(text, filename, yaml_rt())
     except YamlRefused as refused:
         raise ScenarioError([refused.problem])
-    return site_from_document(data, filename, text, lenient)
 
 
-def site_from_document(data, filename: str = "<scenario>", text: str = "", lenient: bool = False) -> Site:
-    """Build a Site from a (round-trip) YAML document. What-if edits change the document and
-    rebuild the site from it, so the model and what `save` writes never disagree."""
+class LazyDocument:
+    """The round-trip document of a file the fast reader read, read from the same text on first use
+    (an edit, a save, a diff): reading only never pays for it."""
+
+    def __init__(self, text: str, filename: str):
+        self.text, self.filename = text, filename
+
+    def load(self):
+        return read_document(self.text, self.filename)
+
+
+class SiteExtra(dict):
+    """`site.extra` whose "document" is read when first asked for. `pop("document")` gives only a
+    document already read (None otherwise), so copying a site never reads it."""
+
+    def __init__(self, *args, lazy: LazyDocument | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def __missing__(self, key):
+        if key == "document" and self.lazy is not None:
+            document = self.lazy.load()
+            self["document"] = document
+            return document
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        if key == "document" and key not in self.keys() and self.lazy is not None:
+            return self[key]
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        return super().__contains__(key) or (key == "document" and self.lazy is not None)
+
+    def pop(self, key, *default):
+        if key == "document" and not super().__contains__(key):
+            return default[0] if default else None
+        return super().pop(key, *default)
+
+
+def site_from_document(data, filename: str = "<scenario>", text: str = "", lenient: bool = False,
+                       document: LazyDocument | None = None) -> Site:
+    """Build a Site from a YAML document — the round-trip one (edits, saves) or the fast reader's
+    (`document` then says where the round-trip one comes from). One builder for both, so a new
+    scenario field reaches both. What-if edits change the document and rebuild the site from it, so
+    the model and what `save` writes never disagree."""
     reader = Reader(filename, text, lenient)
     site = reader.build(data)
     if reader.problems:
         raise ScenarioError(reader.problems)
     site.source = filename
-    site.extra["document"] = data
+    site.extra = SiteExtra(site.extra, lazy=document)
+    if document is None:
+        site.extra["document"] = data
     site.extra["parse_notes"] = reader.parse_notes
     site.extra["warnings"] = reader.warnings
     return site
@@ -179,7 +256,8 @@ class Reader:
     def mend_split_text(self, node, path: str, allowed: tuple[str, ...]) -> None:
         """`{name: no licence, no access, ...}`: in a flow mapping an unquoted comma ends the value, and
         the rest become keys without values. Join them back into the text the author meant, and say so."""
-        if not isinstance(node, CommentedMap) or not node.fa.flow_style():
+        fa = getattr(node, "fa", None)  # a round-trip or a fast-reader mapping (fast_reader.LocatedMap)
+        if fa is None or not isinstance(node, dict) or not fa.flow_style():
             return
         keys = list(node)
         for i, key in enumerate(keys):
@@ -845,13 +923,14 @@ def _rule_from_spec(spec: dict) -> SecurityRule:
 
 def _pos(node, key=None, value: bool = False) -> tuple[int, int]:
     """0-based (line, col) of a node, of a key in a mapping, or of the value under that key."""
-    try:
-        if key is not None and isinstance(node, CommentedMap):
-            got = node.lc.value(key) if value else node.lc.key(key)
-        elif isinstance(node, (CommentedMap, CommentedSeq)):
-            got = node.lc.line, node.lc.col
-        else:
+    try:  # a round-trip node (CommentedMap/Seq) or a fast-reader one (LocatedMap/List): both carry .lc
+        lc = getattr(node, "lc", None) if isinstance(node, (dict, list)) else None
+        if lc is None:
             got = None
+        elif key is not None and isinstance(node, dict):
+            got = lc.value(key) if value else lc.key(key)
+        else:
+            got = lc.line, lc.col
     except (KeyError, AttributeError, TypeError):
         got = None
     # a document built in memory (an import, an edit) has no positions: the top of the file

@@ -6,7 +6,9 @@ from a tag, and nothing can make the reader or what follows it run away.
   (`condition: !user.IsAnonymous()`) is silently read as a *tag* with an empty value — which would
   make the condition empty, hence true. Both get a message saying what to write instead.
 - Aliases may be used, but what they expand to is bounded (a "billion laughs" file is refused at the
-  alias that crosses the bound, before anything walks the expansion).
+  alias that crosses the bound, before anything walks the expansion). Only what aliases add is
+  counted: a large site written out in full (conditions with ` != ` or ` !x` make this pass run) is
+  no bomb, however many values it has.
 - Nesting is bounded (MAX_DEPTH), whether the reader itself runs out of stack or loads fine.
 - Bidirectional-override characters (U+202A-U+202E, U+2066-U+2069) are refused: they make a name
   or a condition display differently from what it is ("Trojan Source").
@@ -54,8 +56,8 @@ def _at_offset(filename: str, text: str, offset: int, message: str) -> Problem:
     return _problem(filename, text, line, col, message)
 
 
-def read_yaml(text: str, filename: str, loader: YAML):
-    """The round-trip document, or YamlRefused with a located Problem."""
+def check_text(text: str, filename: str) -> None:
+    """What is refused in the text itself, before any reader (round-trip or fast) sees it."""
     bidi = _BIDI.search(text)
     if bidi:
         raise YamlRefused(_at_offset(filename, text, bidi.start(),
@@ -66,6 +68,11 @@ def read_yaml(text: str, filename: str, loader: YAML):
     if deep:
         raise YamlRefused(_at_offset(filename, text, deep.start(),
                                      f"nested too deeply: more than {MAX_DEPTH} levels of mappings and lists"))
+
+
+def read_yaml(text: str, filename: str, loader: YAML):
+    """The round-trip document, or YamlRefused with a located Problem."""
+    check_text(text, filename)
     if _MAYBE_TAG_OR_ALIAS.search(text) or _DEEP_INDENT.search(text):
         _check_events(text, filename)  # tags, alias expansion and depth, before building anything
     try:
@@ -93,11 +100,11 @@ def read_yaml(text: str, filename: str, loader: YAML):
                                          f"a number with {len(long_number.group())} digits is too long to read"))
         raise YamlRefused(_problem(filename, text, 1, 1, f"could not be read as YAML: {exc}"))
     _check_depth(data, filename, text)
-    _check_characters(data, filename, text)
+    check_characters(data, filename, text)
     return data
 
 
-def _check_characters(data, filename: str, text: str) -> None:
+def check_characters(data, filename: str, text: str) -> None:
     """The raw text was checked above; the same characters written as YAML escapes ("\\e",
     "\\u202e", "\\x9b") are refused here, at the value that holds them (qsplay/safe_text.py)."""
     if "\\" not in text:
@@ -145,7 +152,7 @@ def _check_events(text: str, filename: str) -> None:
     """One pass over the parser's events (iterative: no recursion however deep the file)."""
     sizes: dict[str, int] = {}  # anchor -> how many values it stands for
     stack: list[list] = []  # open collections: [anchor, size so far]
-    total = 0
+    expanded = 0  # values added by aliases (the file's own values are bounded by its size)
     try:
         for event in _events(text):
             mark = event.start_mark
@@ -174,17 +181,17 @@ def _check_events(text: str, filename: str) -> None:
                 continue
             if isinstance(event, AliasEvent):
                 size = sizes.get(event.anchor, 1)
+                expanded += size
             elif isinstance(event, ScalarEvent):
                 size = 1
                 if event.anchor:
                     sizes[event.anchor] = 1
             else:
                 continue
-            total += size
             if stack:
                 stack[-1][1] += size
                 _next(stack[-1])
-            if total > MAX_EXPANSION or (stack and stack[-1][1] > MAX_EXPANSION):
+            if expanded > MAX_EXPANSION:
                 raise YamlRefused(_problem(filename, text, *where,
                                            f"aliases expand this document to more than {MAX_EXPANSION:,} values "
                                            f"(an alias bomb?); write the values out or use fewer aliases"))
