@@ -26,11 +26,13 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE + "\n".join(f"  {name:<12} {cmd.summary}" for name, cmd in names))
         return 0
     if not argv or argv[0] not in registry:
-        return _shell(argv)
+        return _shell(argv, registry)
     cmd = registry[argv[0]]
+    if not cmd.cli:
+        return _shell_only(cmd, argv)
     try:
         if cmd.scenarios == "one":
-            args_parser = cmd.parser(prog=f"qsplay {cmd.name}", with_scenario=True)
+            args_parser = cmd.parser(prog=f"qsplay {cmd.name}", with_scenario=True, cli=True)
             try:
                 args = args_parser.parse_args(argv[1:])
             except Exception as exc:  # help or usage error from the command parser
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             session = load_for_cli(args.scenario, lenient=cmd.name == "lint")
             output = cmd.run(session, args)
         else:
-            output = run_command(Session(), cmd, argv[1:], with_scenario=cmd.scenarios == "many")
+            output = run_command(Session(), cmd, argv[1:], with_scenario=cmd.scenarios == "many", cli=True)
     except CommandError as exc:
         print(escape_unsafe(str(exc)), file=sys.stderr)
         return exc.exit_code
@@ -66,9 +68,31 @@ def _report(exc: Exception) -> int:
     raise exc
 
 
-def _shell(argv: list[str]) -> int:
+def _shell_only(cmd, argv: list[str]) -> int:
+    """A shell command named on the command line: say how to run it (it needs a loaded site)."""
+    import shlex
+    line = " ".join(f'"{a}"' if " " in a else a for a in argv)  # as the shell reads it
+    hint = ""
+    if cmd.name in ("can", "why", "expect"):
+        hint = ("\n  or as one CLI command: qsplay decide SCENARIO --user USER --resource RESOURCE --action ACTION"
+                + (" --verbose" if cmd.name == "why" else " --expect allow|deny" if cmd.name == "expect" else ""))
+    print(f"qsplay: {cmd.name} is a shell command (it works on a loaded site); run it in the shell:\n"
+          f"  qsplay [SCENARIO]   then   {line}\n"
+          f"  or as a script: printf '%s\\n' {shlex.quote(line)} | qsplay [SCENARIO]{hint}", file=sys.stderr)
+    return 2
+
+
+def _shell(argv: list[str], registry: dict | None = None) -> int:
     if len(argv) > 1 or (argv and argv[0].startswith("-")):
         print(f"qsplay: unknown command or option {argv[0]!r}; try qsplay --help", file=sys.stderr)
+        return 2
+    if argv and registry is not None and not _looks_like_a_file(argv[0]):
+        import difflib
+        names = sorted({c.name for c in registry.values()})
+        close = difflib.get_close_matches(argv[0].lower(), names, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        print(f"qsplay: {argv[0]!r} is neither a command nor a file{hint} (qsplay --help lists the commands)",
+              file=sys.stderr)
         return 2
     try:
         from .shell import run_shell
@@ -76,3 +100,8 @@ def _shell(argv: list[str]) -> int:
         print("the interactive shell is not available in this build", file=sys.stderr)
         return 2
     return run_shell(argv[0] if argv else None)
+
+
+def _looks_like_a_file(word: str) -> bool:
+    from pathlib import Path
+    return Path(word).exists() or "/" in word or "\\" in word or "." in word

@@ -68,19 +68,22 @@ def test_check_exit_codes_and_json(capsys, tmp_path):
     assert bad["got"]["decision"] == "deny" and bad["got"]["denied_by"] == "authentication"
 
 
-def test_check_counts_a_file_that_does_not_load_as_one_failure(capsys, tmp_path):
+def test_check_counts_a_file_that_does_not_load_as_one_failure_and_exits_2(capsys, tmp_path):
+    # exit 2 for unusable input, as the contract's "Exit codes" and the README say
     broken = tmp_path / "broken.yaml"
     broken.write_text("qsplay: 1\nname: x\nusers: [{directory: C, id: a, grups: []}]\n")
     code, out, _ = run(capsys, "check", str(broken), DEMO, "--json")
     data = json.loads(out)
-    assert code == 1 and data["failed"] == 1
+    assert code == 2 and data["failed"] == 1
     assert data["files"][0]["checks"][0]["name"] == str(broken)
     assert "did you mean 'groups'" in data["files"][0]["checks"][0]["explanation"]
 
 
 def test_unusable_input_exits_2(capsys, tmp_path):
     code, _, err = run(capsys, "decide", str(tmp_path / "missing.yaml"), "--resource", "stream:X")
-    assert code == 2 and "cannot read the file" in err
+    assert code == 2 and err.strip() == f"{tmp_path / 'missing.yaml'}: no such file"
+    code, out, _ = run(capsys, "check", str(tmp_path / "missing.yaml"))
+    assert code == 2 and "missing.yaml: no such file" in out and "line 1" not in out
     code, _, err = run(capsys, "decide", DEMO, "--user", "CORP\\bobb", "--resource", "stream:Public")
     assert code == 2 and "did you mean 'CORP\\bob'" in err
     code, _, err = run(capsys, "decide", DEMO)

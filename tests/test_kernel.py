@@ -51,6 +51,15 @@ class QsplayKernelProtocol(jupyter_kernel_test.KernelTests):
         texts = [o["content"]["data"]["text/plain"] for o in outputs if o["msg_type"] == "display_data"]
         assert len(texts) == 2 and texts[1].startswith("TRUE")
 
+    def test_qsplay_execution_counts_increment(self):
+        counts = [self.run_cell(cell)[0]["content"]["execution_count"] for cell in ("users", "frobnicate", "users")]
+        assert counts[1] == counts[0] + 1 and counts[2] == counts[0] + 2
+        self.flush_channels()
+        msg_id = self.kc.execute("users", silent=True)
+        reply = self.kc.get_shell_msg(timeout=10)
+        assert reply["parent_header"]["msg_id"] == msg_id
+        assert self.run_cell("users")[0]["content"]["execution_count"] == counts[0] + 3  # silent cells do not count
+
     def test_qsplay_offers_no_debugger(self):
         """Issue 18 finding 15: ipykernel's debugger would inspect the Python session behind a
         kernel that has no Python cells."""

@@ -71,6 +71,8 @@ class Session:
     original: Site | None = None  # as loaded or last saved: for diff and unsaved-edit checks
     undo_stack: list = field(default_factory=list)
     settings: dict = field(default_factory=dict)  # front-end preferences (identity for `as`, proxy, ...)
+    state_log: list = field(default_factory=list)  # what asking changed in the licence state, since load/reset
+    _dirty_cache: list = field(default_factory=list, repr=False)
 
     def load(self, path: str | Path) -> Site:
         site = load_scenario(path)
@@ -84,7 +86,22 @@ class Session:
         self.original = site
         self.undo_stack.clear()
         self.engine = engine_for(site)
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        """The licence state as the file describes it: the file's clock, allocations and no sessions."""
         self.state = self.engine.new_state()
+        self.state_log = []
+
+    def decide(self, request) -> tuple[Any, list[str]]:
+        """Decide on the session's state, and say what the request changed in it (Qlik allocates
+        licences, opens sessions and uses capacity minutes when a request is made)."""
+        from ..engine.state import changes_since, mark
+        before = mark(self.state)
+        decision = self.engine.decide(request, self.state)
+        changes = changes_since(before, self.state, {u.key: u.qualified for u in self.site.users})
+        self.state_log.extend(changes)
+        return decision, changes
 
     def replace_site(self, site: Site, remember: bool = True, description: str = "edit") -> None:
         """A what-if edit: keep the previous site for undo; the clock and usage carry on."""
@@ -119,9 +136,14 @@ class Session:
     @property
     def dirty(self) -> bool:
         """Edits not yet saved."""
-        if self.site is None or self.original is None:
+        if self.site is None or self.original is None or self.site is self.original:
             return False
-        return self.site is not self.original
+        key = (id(self.site), id(self.original))
+        if self._dirty_cache[:1] != [key]:  # edits that cancel out (disable, then enable) leave nothing unsaved
+            from ..scenario.document import dump
+            same = dump(self.site.extra["document"]) == dump(self.original.extra["document"])
+            self._dirty_cache[:] = [key, not same]
+        return self._dirty_cache[1]
 
     def mark_saved(self, path: Path) -> None:
         self.path = path
@@ -155,16 +177,39 @@ class Command:
     description: str = ""
     raw: bool = False  # receives the rest of the line unsplit as args.text (conditions keep their quotes)
 
-    def parser(self, prog: str | None = None, with_scenario: bool = False) -> argparse.ArgumentParser:
+    def parser(self, prog: str | None = None, with_scenario: bool = False, cli: bool = False) -> argparse.ArgumentParser:
         p = _Parser(prog=prog or self.name, description=self.description or self.summary, add_help=True,
-                    formatter_class=argparse.RawDescriptionHelpFormatter,
-                    epilog=("examples:\n  " + "\n  ".join(self.examples)) if self.examples else None)
+                    formatter_class=argparse.RawDescriptionHelpFormatter, epilog=self.epilog(cli))
         if with_scenario and self.scenarios == "one":
             p.add_argument("scenario", help="scenario file (YAML)")
         elif with_scenario and self.scenarios == "many":
             p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (YAML)")
         self.configure(p)
         return p
+
+
+    def epilog(self, cli: bool) -> str | None:
+        """The examples as the front end runs them: shell lines, or for the CLI whole command lines on
+        the demo scenario (runnable as printed from the repository root)."""
+        if not self.examples:
+            return None
+        if not cli:
+            return "examples:\n  " + "\n  ".join(self.examples)
+        lines = [cli_example(self, example) for example in self.examples]
+        where = "\n(from the repository root; scenarios/anonymous-hub.yaml is the demo site)" \
+            if self.scenarios != "none" else ""
+        return "examples:\n  " + "\n  ".join(lines) + where
+
+
+CLI_DEMO = "scenarios/anonymous-hub.yaml"
+
+
+def cli_example(cmd: "Command", example: str) -> str:
+    """`audit --anonymous` (a shell line) as `qsplay audit scenarios/anonymous-hub.yaml --anonymous`."""
+    words = [shlex.quote(word) for word in split_words(example)]  # a POSIX shell would eat CORP\\bob's backslash
+    if cmd.scenarios != "none":
+        words.insert(1, CLI_DEMO)
+    return " ".join(["qsplay", *words])
 
 
 class _Parser(argparse.ArgumentParser):
@@ -243,11 +288,22 @@ def run_line(session: Session, line: str) -> Output:
         from ..explain.messages import looks_like_message
         if looks_like_message(stripped):  # a pasted Qlik message: explain it rather than refuse it
             return REGISTRY["explain-message"].run(session, argparse.Namespace(text=stripped))
-        import difflib
-        close = difflib.get_close_matches(name, sorted(set(REGISTRY)), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else "; type help for the list"
-        raise CommandError(f"unknown command '{name}'{hint}")
+        raise CommandError(f"unknown command '{name}'; {suggest_command(name)}")
     return run_command(session, cmd, rest)
+
+
+QUESTIONS = {"what": "what a user may do: audit --user USER (e.g. audit --user CORP\\bob)",
+             "who": "who may do what to a resource: audit --resource RESOURCE (e.g. audit --resource stream:Public)",
+             "whynot": "why-not USER ACTION RESOURCE (e.g. why-not CORP\\bob read stream:Finance)"}
+
+
+def suggest_command(word: str) -> str:
+    """A hint naming documented commands only (those help lists)."""
+    import difflib
+    if word in QUESTIONS:
+        return f"to ask {QUESTIONS[word]}"
+    close = difflib.get_close_matches(word, sorted({c.name for c in REGISTRY.values()}), n=1)
+    return f"did you mean '{close[0]}'? (help lists the commands)" if close else "help lists the commands"
 
 
 def split_words(line: str) -> list[str]:
@@ -262,11 +318,13 @@ def split_words(line: str) -> list[str]:
         raise CommandError(f"cannot split the line into words: {exc} (a quote is not closed?)")
 
 
-def run_command(session: Session, cmd: Command, argv: list[str], with_scenario: bool = False) -> Output:
+def run_command(session: Session, cmd: Command, argv: list[str], with_scenario: bool = False,
+                cli: bool = False) -> Output:
+    prog = f"qsplay {cmd.name}" if cli else None
     try:
-        args = cmd.parser(with_scenario=with_scenario).parse_args(argv)
+        args = cmd.parser(prog=prog, with_scenario=with_scenario, cli=cli).parse_args(argv)
     except _HelpShown as shown:
-        return Output(str(shown) or cmd.parser().format_help())
+        return Output(str(shown) or cmd.parser(prog=prog, cli=cli).format_help())
     return cmd.run(session, args)
 
 

@@ -12,8 +12,10 @@ class CheckOutput(Output):
     def __init__(self, files: list[FileResult]):
         passed = sum(f.passed for f in files)
         failed = sum(f.failed for f in files)
+        unusable = sum(1 for f in files if f.error)
+        # the README's promise: 2 when some input is unusable (a missing or broken file), else 1 for a failed check
         super().__init__(data={"passed": passed, "failed": failed, "files": [f.to_dict() for f in files]},
-                         exit_code=1 if failed else 0)
+                         exit_code=2 if unusable else 1 if failed else 0)
         self.files = files
 
     def to_text(self) -> str:
@@ -29,7 +31,9 @@ class CheckOutput(Output):
                 lines.append(f"  {mark} {r.check.name}")
                 if not r.passed:
                     lines.append(f"       {r.explanation}")
-        lines.append(f"{self.data['passed']} passed, {self.data['failed']} failed")
+        unusable = sum(1 for f in self.files if f.error)
+        lines.append(f"{self.data['passed']} passed, {self.data['failed']} failed"
+                     + (f"; {unusable} file{'s' if unusable != 1 else ''} could not be used" if unusable else ""))
         return "\n".join(lines) + "\n"
 
 
@@ -45,7 +49,7 @@ def check_files(paths: list[str]) -> CheckOutput:
     return CheckOutput(results)
 
 
-@command("check", "run the checks in scenario files (exit 1 if any fails)", scenarios="many",
+@command("check", "run the checks in scenario files (exit 1 if any fails, 2 if a file cannot be used)", scenarios="many",
          examples=("check", "check --json"))
 @arguments(lambda p: p.add_argument("--json", action="store_true", help="print the contract's JSON"))
 def run_check(session: Session, args: argparse.Namespace) -> Output:

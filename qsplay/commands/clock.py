@@ -27,10 +27,35 @@ def run_time(session: Session, args: argparse.Namespace) -> Output:
             raise CommandError("that is past the year 9999, where the clock ends") from None
         if target < state.now:
             raise CommandError(f"the clock only moves forward (it is {state.now:%Y-%m-%d %H:%M} UTC); "
-                               f"load the file again to start over")
+                               f"reset starts over")
         events = state.advance_to(target)
     lines = [f"now {state.now:%Y-%m-%d %H:%M} UTC"] + [f"  {e}" for e in events]
     return Output("\n".join(lines) + "\n", data={"now": state.now.strftime("%Y-%m-%dT%H:%M:%SZ"), "events": events})
+
+
+@command("state", "what asking changed in the licence state since the file was loaded (or reset)",
+         scenarios="none", cli=False, examples=("state",))
+def run_state(session: Session, args: argparse.Namespace) -> Output:
+    session.require_site()
+    log = session.state_log
+    head = (f"since the file was loaded (clock {session.state.now:%Y-%m-%d %H:%M} UTC), requests changed the "
+            f"licence state {len(log)} time{'s' if len(log) != 1 else ''}:" if log else
+            "no request has changed the licence state since the file was loaded (or reset)")
+    lines = [head] + [f"  {i}. {change}" for i, change in enumerate(log, 1)]
+    lines.append("Qlik allocates access, opens sessions and counts capacity minutes when a user asks, so later "
+                 "answers can differ (\"already has a session\"); these are not edits: diff and undo leave them, "
+                 "reset starts over. licence and sessions show the state itself.")
+    return Output("\n".join(lines) + "\n", data={"changes": list(log)})
+
+
+@command("reset", "start the licence state over as the file describes it (edits are kept)", scenarios="none",
+         cli=False, examples=("reset",))
+def run_reset(session: Session, args: argparse.Namespace) -> Output:
+    session.require_site()
+    n = len(session.state_log)
+    session.reset_state()
+    return Output(f"the licence state is as in the file again (clock {session.state.now:%Y-%m-%d %H:%M} UTC, "
+                  f"{n} change{'s' if n != 1 else ''} from requests undone); what-if edits are kept\n")
 
 
 def _looks_like_date(text: str) -> bool:

@@ -216,7 +216,13 @@ def _apply(session: Session, edit) -> None:
 
 @command("undo", "take back the last what-if edit", scenarios="none", cli=False)
 def run_undo(session: Session, args: argparse.Namespace) -> Output:
-    return Output(f"undone: {session.undo()}\n")
+    return Output(f"undone: {session.undo()}\n{_state_note(session)}")
+
+
+def _state_note(session: Session) -> str:
+    n = len(session.state_log)
+    return (f"(requests also changed the licence state {n} time{'s' if n != 1 else ''}: not an edit, so "
+            f"diff and undo leave it; state lists it, reset starts it over)\n") if n else ""
 
 
 @command("diff", "what the edits changed, against the file as loaded (or saved)", scenarios="none", cli=False)
@@ -226,11 +232,11 @@ def run_diff(session: Session, args: argparse.Namespace) -> Output:
     after = dump(site.extra["document"]).splitlines(keepends=True)
     name = str(session.path or site.source or "scenario")
     text = "".join(difflib.unified_diff(before, after, f"{name} (loaded)", f"{name} (edited)"))
-    return Output(text or "no edits\n", data={"diff": text})
+    return Output((text or "no edits\n") + _state_note(session), data={"diff": text, "state_changes": session.state_log})
 
 
 @command("save", "write the edited scenario (comments and key order kept; atomic)", scenarios="none", cli=False,
-         examples=("save", "save my-site.yaml"))
+         examples=("save my-site.yaml",))
 @arguments(lambda p: p.add_argument("file", nargs="?"))
 def run_save(session: Session, args: argparse.Namespace) -> Output:
     site = session.require_site()

@@ -92,11 +92,10 @@ class WhyNotOutput(Output):
 
 
 @command("why-not", "for a denied request, the smallest changes that would grant it (each checked)",
-         examples=("why-not --user CORP\\bob --resource \"app:Draft Ideas\"",
-                   "why-not --user anonymous --resource stream:Public --json",
-                   "why-not --user CORP\\bob --resource stream:Finance --apply 1 -o fixed.yaml"),
-         aliases=("whynot",))
-@arguments(lambda p: (add_request_arguments(p), p.add_argument("--json", action="store_true"),
+         examples=("why-not CORP\\bob read \"app:Draft Ideas\"",
+                   "why-not --user anonymous --resource stream:Finance --proxy public --json",
+                   "why-not --user CORP\\bob --resource stream:Finance --apply 1 -o fixed.yaml"))
+@arguments(lambda p: (add_request_arguments(p, words=True), p.add_argument("--json", action="store_true"),
                       p.add_argument("--apply", type=int, metavar="N", help="apply suggestion N ..."),
                       p.add_argument("-o", "--output", metavar="NEW.yaml", help="... and write the scenario here")))
 def run_why_not(session: Session, args: argparse.Namespace) -> Output:

@@ -1,9 +1,9 @@
 """Friendly forms for the shell and the kernel: `can`, `why`, `as`, `eval`, `set`, `load`, `help`.
 
-    can CORP\\alice read stream:Sales in hub
-    why anonymous read app:Budget via public
+    can CORP\\alice read stream:Public in hub
+    why anonymous read "app:Market Trends" via public
     as anonymous via public
-    eval user.group = "Sales" for CORP\\alice on stream:Sales
+    eval user.group = "Sales" for CORP\\bob on stream:Public
 """
 from __future__ import annotations
 
@@ -12,69 +12,44 @@ import argparse
 from ..engine import make_request
 from ..model import UnknownReference
 from ..rules import ConditionError, EvalContext, EvaluationFailure, Environment, evaluate, parse
-from ..rules.actions import normalize_action
 from ..render.text import render_trace
 from ..semantics import CHOICES, DESCRIPTIONS
 from .base import REGISTRY, CommandError, Output, Session, arguments, command
-from .decide import DecisionOutput
+from .decide import DecisionOutput, parse_sentence
 
 
-def _parse_sentence(words: list[str], session: Session) -> dict:
-    """USER ACTION RESOURCE [in hub|qmc] [via PROXY] [as of TIME]; USER may be left out after `as`."""
-    words = list(words)
-    opts = {"context": "hub", "proxy": None}
-    while len(words) >= 2 and words[-2] in ("in", "via", "at"):
-        key, value = words[-2], words[-1]
-        del words[-2:]
-        if key == "in":
-            if value not in ("hub", "qmc"):
-                raise CommandError(f"'in' takes hub or qmc, not {value!r}")
-            opts["context"] = value
-        elif key == "via":
-            opts["proxy"] = "" if value in ('""', "central", "''") else value
-        else:
-            opts["at"] = value
-    if len(words) == 2 and session.settings.get("user") is not None:
-        words = [session.settings["user"], *words]
-    if len(words) != 3:
-        raise CommandError("say: USER ACTION RESOURCE [in hub|qmc] [via PROXY], e.g. "
-                           "can CORP\\alice read stream:Sales in hub")
-    user, action, resource = words
-    if normalize_action(action) is None:
-        raise CommandError(f"unknown action {action!r}")
-    proxy = opts["proxy"] if opts["proxy"] is not None else session.settings.get("proxy", "")
-    return {"user": None if user.lower() in ("nobody", "visitor") else user, "action": action,
-            "resource": resource, "context": opts["context"], "proxy": proxy, "at": opts.get("at")}
-
-
-def _decide_sentence(session: Session, words: list[str], verbose: bool) -> Output:
+def _decide_sentence(session: Session, words: list[str], verbose: bool, brief: bool = False) -> Output:
     site = session.require_site()
-    parts = _parse_sentence(words, session)
+    parts = parse_sentence(words, session)
     try:
         request = make_request(parts["resource"], parts["action"], parts["user"], parts["proxy"],
                                parts["context"], at=parts["at"])
         site.find_resource(request.resource)
         if not request.is_visitor:
             site.find_user(request.user)
-        decision = session.engine.decide(request, session.state)
+        decision, changes = session.decide(request)
     except (ValueError, UnknownReference) as exc:
         raise CommandError(str(exc))
-    return DecisionOutput(decision, verbose)
+    said = " ".join(f'"{w}"' if " " in w else w for w in words)
+    return DecisionOutput(decision, verbose, brief=brief, changes=changes,
+                          more=f"  (can {said} --trace: the steps; why {said}: every rule)")
 
 
 @command("can", "ask in words: can USER ACTION RESOURCE [in hub|qmc] [via PROXY]", scenarios="none", cli=False,
-         examples=("can CORP\\alice read stream:Sales", "can anonymous read app:Budget via public",
+         examples=("can CORP\\alice read stream:Public", "can anonymous read \"app:Market Trends\" via public",
+                   "can CORP\\bob read stream:Public --trace",
                    "can CORP\\bob publish stream:Public in qmc"))
-@arguments(lambda p: p.add_argument("words", nargs="+"))
+@arguments(lambda p: (p.add_argument("words", nargs="+"),
+                      p.add_argument("--trace", action="store_true", help="show how each phase reached it")))
 def run_can(session: Session, args: argparse.Namespace) -> Output:
-    return _decide_sentence(session, args.words, verbose=False)
+    return _decide_sentence(session, args.words, verbose=False, brief=not args.trace)
 
 
 @command("expect", "check an answer: expect allow|deny USER ACTION RESOURCE [in hub|qmc] [via PROXY]",
          scenarios="none", cli=False, examples=("expect allow anonymous read stream:Public via public",))
 @arguments(lambda p: (p.add_argument("outcome", choices=("allow", "deny")), p.add_argument("words", nargs="+")))
 def run_expect(session: Session, args: argparse.Namespace) -> Output:
-    out = _decide_sentence(session, args.words, verbose=False)
+    out = _decide_sentence(session, args.words, verbose=False, brief=True)
     decision = out.decision
     if decision.decision != args.outcome:
         raise CommandError(f"✘ not yet: expected {args.outcome}, got {decision.summary()}")
@@ -82,7 +57,7 @@ def run_expect(session: Session, args: argparse.Namespace) -> Output:
 
 
 @command("why", "the full trace for a request in words (like can, with every rule listed)", scenarios="none",
-         cli=False, examples=("why CORP\\bob read app:Draft Ideas",))
+         cli=False, examples=("why CORP\\bob read \"app:Draft Ideas\"",))
 @arguments(lambda p: p.add_argument("words", nargs="+"))
 def run_why(session: Session, args: argparse.Namespace) -> Output:
     return _decide_sentence(session, args.words, verbose=True)
@@ -121,8 +96,8 @@ def run_as(session: Session, args: argparse.Namespace) -> Output:
 
 
 @command("eval", "try a condition without a rule: eval CONDITION for USER on RESOURCE", scenarios="none",
-         cli=False, raw=True, examples=('eval user.group = "Sales" for CORP\\alice on stream:Sales',
-                                        'eval resource.stream.HasPrivilege("read") for anonymous on app:Budget'))
+         cli=False, raw=True, examples=('eval user.group = "Sales" for CORP\\bob on stream:Public',
+                                        'eval resource.stream.HasPrivilege("read") for anonymous on app:Market Trends'))
 @arguments(lambda p: p.add_argument("text", help="CONDITION [for USER] [on RESOURCE] [in hub|qmc]"))
 def run_eval(session: Session, args: argparse.Namespace) -> Output:
     site = session.require_site()
@@ -206,19 +181,26 @@ def run_load(session: Session, args: argparse.Namespace) -> Output:
                   f"{len(site.apps)} apps, {len(site.security_rules)} security rules)\n")
 
 
-@command("help", "list commands, or show one command's flags and examples", scenarios="none", cli=False,
-         examples=("help", "help can"))
+@command("help", "list commands; help COMMAND its flags and examples; help WORD explains a condition "
+         "function, rule, user or resource", scenarios="none", cli=False,
+         examples=("help", "help can", "help HasPrivilege", "help Stream"))
 @arguments(lambda p: p.add_argument("topic", nargs="?"))
 def run_help(session: Session, args: argparse.Namespace) -> Output:
     if args.topic:
-        cmd = REGISTRY.get(args.topic)
-        if cmd is None:
-            raise CommandError(f"no command {args.topic!r}; help lists them")
-        return Output(cmd.parser().format_help())
+        cmd = REGISTRY.get(args.topic.lower())
+        if cmd is not None:
+            return Output(cmd.parser().format_help())
+        from .completion import describe
+        meaning = describe(session, args.topic)  # a function, rule, user or resource, as Shift-Tab in Jupyter
+        if meaning is None:
+            raise CommandError(f"{args.topic!r} is not a command, condition function, rule, user or resource "
+                               f"of this site; help lists the commands")
+        return Output(meaning.rstrip() + "\n")
     unique = {c.name: c for c in REGISTRY.values()}
     width = max(len(n) for n in unique)
-    lines = ["Ask:  can CORP\\alice read stream:Sales   why anonymous read app:Budget via public",
-             "      decide --user U --resource R --action A [--context qmc] [--proxy P] [--json]", ""]
+    lines = ["Try:  can CORP\\bob read stream:Public   why anonymous read \"app:Market Trends\" via public   "
+             "why-not CORP\\bob read stream:Finance",
+             "      (quote a name with spaces; every command below has examples: help COMMAND)", ""]
     lines += [f"  {name.ljust(width)}  {cmd.summary}" for name, cmd in sorted(unique.items())]
     lines += ["", "help COMMAND shows its flags and examples; Tab completes; Ctrl-D leaves."]
     return Output("\n".join(lines) + "\n")

@@ -11,7 +11,7 @@ from .base import CommandError, Output, Session, arguments, command
 
 
 @command("import-qrs", "read a folder of QRS API responses (JSON) into a scenario file", scenarios="none",
-         examples=("import-qrs exports/ -o site.yaml",))
+         examples=("import-qrs tests/data/qrs/exports -o site.yaml",))
 @arguments(lambda p: (p.add_argument("folder"), p.add_argument("-o", "--output", required=True, metavar="SCENARIO"),
                       p.add_argument("--name", help="the scenario's name")))
 def run_import(session: Session, args: argparse.Namespace) -> Output:

@@ -217,7 +217,7 @@ class Licensing:
                 def give(t=t, rule=rule):
                     state.allocations[(user.key, t)] = Allocation(t, now, now, rule.name, holder=user.qualified)
                 attempts.add(t, True, "allocated_by_rule",
-                             f"rule \"{rule.name}\" matches and a {t} allocation is free ({state.in_use(t) + 1} of "
+                             f"rule \"{rule.name}\" matches and {_a(t)} {t} allocation is free ({state.in_use(t) + 1} of "
                              f"{pool} in use once allocated); it stays allocated", rule.name)
                 return t, rule.name, give
 
@@ -368,7 +368,8 @@ class _Attempts:
         self.by_type[access_type] = {"access_type": access_type, "applied": applied, "code": code,
                                      "reason": reason, "rule": rule}
         if step:
-            self.steps.append(Step("license", f"{access_type}: {reason}", "pass" if applied else "skip", rule))
+            self.steps.append(Step("license", f"{_stage(access_type, code)}: {reason}", "pass" if applied else "skip",
+                                   rule))
 
     def code(self, access_type: str) -> str | None:
         entry = self.by_type.get(access_type)
@@ -376,6 +377,19 @@ class _Attempts:
 
     def result(self, granted: bool, access_type, rule, message) -> LicenseResult:
         return LicenseResult(granted, access_type, rule, message, list(self.by_type.values()))
+
+
+def _stage(access_type: str, code: str) -> str:
+    """Professional and analyzer are each tried twice in Qlik's order (allocated, then access rules):
+    the step says which of the two it is."""
+    if access_type in USER_BASED and code != "anonymous":
+        return f"allocated {access_type}" if code in ("allocated", "quarantined", "not_allocated") \
+            else f"{access_type} access rules"
+    return access_type
+
+
+def _a(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def pool_facts(state: SiteState, access_type: str, pool: int, shown: int = 3) -> str:

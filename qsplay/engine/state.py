@@ -172,3 +172,42 @@ class SiteState:
 def month_key(when: datetime) -> str:
     """Analyzer capacity resets at 00:00 UTC on the first day of each calendar month."""
     return when.strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class StateMark:
+    """What a SiteState held at one moment, to say afterwards what a request changed."""
+    allocations: frozenset
+    sessions: frozenset
+    capacity: int
+    passes: int
+    month: str
+
+
+def mark(state: SiteState) -> StateMark:
+    return StateMark(frozenset(state.allocations), frozenset(id(s) for s in state.sessions),
+                     state.capacity_used(), sum(len(v) for v in state.login_passes.values()), month_key(state.now))
+
+
+def changes_since(before: StateMark, state: SiteState, names: dict[str, str]) -> list[str]:
+    """In words, what asking changed: Qlik allocates licences, opens sessions and counts capacity
+    minutes and passes when a request is made, so a later answer may differ for this reason."""
+    changes = []
+    for key in sorted(set(state.allocations) - before.allocations):
+        user_key, access = key
+        rule = state.allocations[key].rule
+        changes.append(f"allocated {access.replace('_', ' ')} access to {names.get(user_key, user_key)}"
+                       + (f" (licence rule \"{rule}\")" if rule else "") + "; it stays allocated")
+    for key in sorted(before.allocations - set(state.allocations)):
+        changes.append(f"{names.get(key[0], key[0])}'s {key[1].replace('_', ' ')} allocation ended")
+    for s in state.sessions:
+        if id(s) not in before.sessions:
+            where = f"/{s.proxy}" if s.proxy else "the central proxy"
+            changes.append(f"opened a session for {s.user} via {where} with {s.access_type.replace('_', ' ')}")
+    used = state.capacity_used() - (before.capacity if month_key(state.now) == before.month else 0)
+    if used > 0:
+        changes.append(f"{used} analyzer capacity minutes used ({state.capacity_used()} this month)")
+    passes = sum(len(v) for v in state.login_passes.values()) - before.passes
+    if passes > 0:
+        changes.append(f"{passes} login access pass{'es' if passes != 1 else ''} used")
+    return changes

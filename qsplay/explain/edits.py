@@ -154,8 +154,17 @@ def change_access_type(user: str, current: str, wanted: str, why: str) -> Edit:
 
 
 def enable_rule(name: str) -> Edit:
-    return Edit("enable_rule", f"enable the rule \"{name}\"",
-                lambda doc: set_value(rule_entry(doc, name), "disabled", False), _rule_model(name, disabled=False))
+    def apply(doc):
+        # enabled is the default: drop the key, and an override left with only its name, so that
+        # disable then enable gives back the file as it was
+        item = rule_entry(doc, name)
+        item.pop("disabled", None)
+        if set(item) == {"name"}:
+            rules = section(doc, "security_rules")
+            rules.remove(item)
+            if not rules:
+                del doc["security_rules"]
+    return Edit("enable_rule", f"enable the rule \"{name}\"", apply, _rule_model(name, disabled=False))
 
 
 def disable_rule(name: str) -> Edit:

@@ -35,20 +35,24 @@ class QsplayKernel(IPythonKernel):
 
     async def do_execute(self, code, silent, store_history=True, user_expressions=None, allow_stdin=False,
                          **kwargs):
-        self.execution_count += 0 if silent else 1
+        # IPythonKernel's execution_count is the shell's (its setter ignores +=): the cell gets the number
+        # announced in execute_input, and the next cell the one after, as IPython's run_cell does
+        count = self.shell.execution_count
+        if not silent and store_history:
+            self.shell.execution_count += 1
         for line in _commands(code):
             try:
                 output = run_line(self.qsplay, line)
             except (CommandError, ScenarioError) as exc:
-                return self._error(type(exc).__name__, str(exc), silent)
+                return self._error(type(exc).__name__, str(exc), silent, count)
             except KeyboardInterrupt:  # "Interrupt the kernel" during a long audit
                 return self._error("KeyboardInterrupt", "interrupted; the site is as it was before this line",
-                                   silent)
+                                   silent, count)
             except Exception as exc:  # never let a cell kill the kernel
-                return self._error(type(exc).__name__, f"internal error: {exc}", silent)
+                return self._error(type(exc).__name__, f"internal error: {exc}", silent, count)
             if not silent:
-                self._show(output)
-        return {"status": "ok", "execution_count": self.execution_count, "payload": [], "user_expressions": {}}
+                self._show(output, count)
+        return {"status": "ok", "execution_count": count, "payload": [], "user_expressions": {}}
 
     @property
     def kernel_info(self):
@@ -62,7 +66,7 @@ class QsplayKernel(IPythonKernel):
         return {"type": "response", "request_seq": msg.get("seq", 0), "success": False,
                 "command": msg.get("command", ""), "message": "the qsplay kernel has no debugger"}
 
-    def _show(self, output) -> None:
+    def _show(self, output, count: int) -> None:
         widget = getattr(output, "widget", None)
         if widget is not None:
             from IPython.display import display
@@ -79,11 +83,11 @@ class QsplayKernel(IPythonKernel):
             data["application/json"] = output.data
         self.send_response(self.iopub_socket, "display_data", {"data": data, "metadata": {}})
 
-    def _error(self, name: str, message: str, silent: bool) -> dict:
+    def _error(self, name: str, message: str, silent: bool, count: int) -> dict:
         message = escape_unsafe(message)
         if not silent:
             self.send_response(self.iopub_socket, "stream", {"name": "stderr", "text": message + "\n"})
-        return {"status": "error", "execution_count": self.execution_count, "ename": name, "evalue": message,
+        return {"status": "error", "execution_count": count, "ename": name, "evalue": message,
                 "traceback": [message]}
 
     def do_complete(self, code, cursor_pos):

@@ -15,14 +15,15 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        head = f"{self.file}: {where}line {self.line}, col {self.col}: {self.message}"
+        at = f"line {self.line}, col {self.col}: " if self.line else ""  # line 0: the file as a whole
+        head = f"{self.file}: {where}{at}{self.message}"
         if self.source_line:
             line, col = line_window(self.source_line, self.col)
             return f"{head}\n    {line}\n    {' ' * (col - 1)}^"
         return head
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "col": self.col, "path": self.path,
+        return {"file": self.file, "line": max(self.line, 1), "col": max(self.col, 1), "path": self.path,
                 "message": self.message}
 
 

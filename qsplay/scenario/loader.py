@@ -81,7 +81,7 @@ def load_scenario(path: str | Path, lenient: bool = False, fast: bool = True) ->
     try:
         data = read_bytes(path, max_bytes=MAX_SCENARIO_BYTES)
     except FileProblem as exc:
-        raise ScenarioError([Problem(str(path), 1, 1, "", "cannot read the file: " + str(exc).removeprefix(f"{path}: "))])
+        raise ScenarioError([Problem(str(path), 0, 0, "", str(exc).removeprefix(f"{path}: "))])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

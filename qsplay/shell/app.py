@@ -165,6 +165,38 @@ def execute(session: Session, line: str, write) -> None:
         write("\ninterrupted (Ctrl-C) while printing; the session goes on\n")
 
 
+def run_script(session: Session, lines, out=sys.stdout, err=sys.stderr) -> int:
+    """Input that is not a terminal (`printf 'licence\\n' | qsplay`): each line is a command, run in
+    order with no prompt; a failing line is reported with its number on stderr and the script goes on.
+    Exit: the highest exit code met (0 all ran, 1 an expect or check did not hold, 2 a bad line)."""
+    worst, pending, start = 0, "", 0
+    for number, raw in enumerate(lines, 1):
+        if not pending:
+            start = number
+        pending += raw.rstrip("\r\n")
+        if needs_more(pending):
+            pending += "\n"
+            continue
+        line, pending = pending, ""
+        if line.strip() in ("quit", "exit"):
+            break
+        text = " ".join(part.rstrip("\\") for part in line.splitlines())
+        try:
+            output = run_line(session, text)
+        except (CommandError, ScenarioError) as exc:
+            err.write(f"line {start}: {exc}\n")
+            worst = max(worst, getattr(exc, "exit_code", 2))
+            continue
+        except Exception as exc:  # a bug ends in a message; the script goes on
+            err.write(f"line {start}: internal error ({type(exc).__name__}): {exc}\n")
+            worst = 2
+            continue
+        out.write(output.render())
+        worst = max(worst, output.exit_code)
+    out.flush()
+    return worst
+
+
 def run_shell(path: str | None = None, input=None, output=None, history=None) -> int:
     session = Session()
     try:
@@ -172,6 +204,8 @@ def run_shell(path: str | None = None, input=None, output=None, history=None) ->
     except ScenarioError as exc:
         print(escape_unsafe(str(exc)), file=sys.stderr)
         return 2
+    if input is None and not sys.stdin.isatty():
+        return run_script(session, sys.stdin)
     prompt = make_prompt(session, input=input, output=output, history=history)
 
     def write(text: str) -> None:
