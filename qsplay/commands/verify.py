@@ -31,7 +31,7 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
 
 
 @command("verify", "compare qsplay's answers with Qlik's QRS audit API, cell by cell", scenarios="none",
-         examples=("verify tests/data/qrs-verify", "verify site-dump/ --url https://qlik.example.com --cert-dir certs/"),
+         examples=("verify tests/data/qrs-verify",),
          description="Ask the QRS audit API (POST /qrs/systemrule/security/audit and /license/audit) about a "
                      "sample of user x resource cells of a pulled site and compare Qlik's answer with qsplay's. "
                      "Each disagreement is saved as a scenario with one check, to run with qsplay check and "
