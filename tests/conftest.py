@@ -1,3 +1,5 @@
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -7,6 +9,8 @@ from qsplay.engine import engine_for, make_request
 from qsplay.scenario import load_scenario_text
 
 ROOT = Path(__file__).resolve().parents[1]
+# compiled sites (qsplay/scenario/cache.py) go to a private folder for the run, never to ~/.cache
+os.environ.setdefault("QSPLAY_CACHE_DIR", tempfile.mkdtemp(prefix="qsplay-test-cache-"))
 SHARED = ROOT.parent / "shared"
 
 

@@ -1,6 +1,7 @@
 """The fast reader (qsplay/scenario/fast_reader.py) and the round-trip reader give the same model,
 built by the same Reader, and the same located errors (issue 21)."""
 import dataclasses
+import json
 import datetime
 import textwrap
 
@@ -53,6 +54,14 @@ def model(site):
     out["resources"] = {k: [canonical(r, True) for r in v] for k, v in site.resources.items()}
     out["extra"] = {k: canonical(v, False) for k, v in site.extra.items() if k not in ("document", "content_hash")}
     return out
+
+
+def without_locations(value):
+    if isinstance(value, dict):
+        return {k: without_locations(v) for k, v in value.items() if k not in ("location", "raw")}
+    if isinstance(value, list):
+        return [without_locations(v) for v in value]
+    return value
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
@@ -162,3 +171,46 @@ def test_a_large_site_with_not_equal_conditions_is_no_alias_bomb(tmp_path):
     _check_events(text, "m.yaml")  # no refusal
     with pytest.raises(YamlRefused, match="alias bomb"):
         read_yaml(BROKEN["alias bomb"], "bomb.yaml", yaml_rt())
+
+
+def test_import_writes_what_the_round_trip_writer_would(tmp_path):
+    """import-qrs emits with libyaml (qrs/importer.py fast_dump); both texts load to the same model,
+    also for text that YAML 1.2 (ruamel) reads as a number and YAML 1.1 (libyaml) does not."""
+    from qsplay.qrs.importer import dump, fast_dump
+    generate(tmp_path / "export", users=40, apps=30, objects=100, seed=5)
+    users = (tmp_path / "export" / "user.json")
+    tricky = ["1e3", "0o17", "0b101", "1_000", "012", "yes", "No", "~", "null", "2026-01-02", ".5", "-1", "+1",
+              "a: b", "# not a comment", "multi\nline  ", "  lead", "tab\there", "'quote", '"dq']
+    records = json.loads(users.read_text())
+    for record, value in zip(records, tricky):
+        record["name"] = value
+        record["attributes"].append({"attributeType": "Title", "attributeValue": value})
+    users.write_text(json.dumps(records))
+    doc, _ = import_folder(tmp_path / "export")
+    slow_text, fast_text = dump(doc), fast_dump(doc)
+    for fast in (True, False):
+        a, b = load_scenario_text(slow_text, "s.yaml", fast=fast), load_scenario_text(fast_text, "s.yaml", fast=fast)
+        assert [u.name for u in b.users][:len(tricky)] == tricky
+        assert without_locations(model(a)) == without_locations(model(b))  # the texts differ in layout only
+
+
+def test_the_compiled_site_cache_gives_the_builders_model(tmp_path, monkeypatch):
+    from qsplay.scenario import cache
+    monkeypatch.setenv("QSPLAY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "MIN_BYTES", 0)
+    generate(tmp_path / "export", users=30, apps=20, objects=60, seed=9)
+    doc, _ = import_folder(tmp_path / "export")
+    site_file = tmp_path / "site.yaml"
+    write_scenario(doc, site_file)
+    first = load_scenario(site_file)  # builds, and keeps it
+    assert len(list((tmp_path / "cache").glob("*.site"))) == 1
+    second = load_scenario(site_file)  # from the cache
+    assert second is not first and model(second) == model(first) == model(load_scenario(site_file, fast=False))
+    assert second.extra["document"] == load_scenario(site_file, fast=False).extra["document"]  # still editable
+    site_file.write_text(site_file.read_text().replace("Imported from", "Renamed from"))
+    assert load_scenario(site_file).name.startswith("Renamed from")  # other bytes, other key
+    for entry in (tmp_path / "cache").glob("*.site"):
+        entry.write_bytes(b"damaged")
+    assert model(load_scenario(site_file)) == model(load_scenario(site_file, fast=False))
+    (tmp_path / "cache").chmod(0o777)  # a folder others may write to is not trusted
+    assert cache.get("anything") is None

@@ -135,3 +135,25 @@ def test_cells_qsplay_cannot_compare_are_said(tmp_path, capsys):
     assert result["counts"]["not_comparable"] == 13
     assert {c["why"] for c in result["cells"] if c["verdict"] == "not_comparable"} == {
         "the user is not in the pulled site"}
+
+
+def test_live_verify_against_the_standin_qrs(tmp_path, capsys):
+    """`verify DIR --url` against the stand-in HTTPS QRS (client certificate, xrfkey): it asks the audit
+    API for the sample, saves each exchange in DIR/audit, and reports the planted disagreement."""
+    pytest.importorskip("cryptography")
+    from .qrs_standin import StandinQrs, make_certificates
+    certs = make_certificates(tmp_path / "certs")
+    folder, table = planted(tmp_path)
+    with StandinQrs(certs) as qrs:
+        qrs.handle("POST", "systemrule/security/audit", table.handler)
+        qrs.handle("POST", "systemrule/license/audit", table.handler)
+        code = main(["verify", str(folder), "--url", qrs.url, "--cert-dir", str(certs.folder), "--json"])
+        audits = qrs.calls("systemrule/security/audit", "POST") + qrs.calls("systemrule/license/audit", "POST")
+    result = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert result["counts"] == {"agree": 236, "disagree": 1, "not_comparable": 0}
+    assert len(audits) == len(list((folder / "audit").glob("*.json"))) == 9  # 3 users x (Stream, App, licence group)
+    assert main(["check", result["check_files"][0]]) == 1
+    capsys.readouterr()
+    assert main(["verify", str(folder), "--json"]) == 1  # the saved exchanges verify the same offline
+    assert json.loads(capsys.readouterr().out)["counts"]["disagree"] == 1

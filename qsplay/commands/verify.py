@@ -23,10 +23,7 @@ def _verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="DIR", help="where check files for disagreements go (default "
                                                          "FOLDER/verify/)")
     p.add_argument("--json", action="store_true", help="the summary and every cell that is not an agreement, as JSON")
-    try:
-        from .qrs import _route_arguments
-    except ImportError:
-        return
+    from .qrs import _route_arguments
     _route_arguments(p)
 
 
@@ -41,7 +38,8 @@ def run_verify(session: Session, args: argparse.Namespace) -> Output:
     from ..files import read_text, write_atomically
     from ..qrs import QrsError, import_folder
     from ..qrs import verify as V
-    from ..qrs.importer import dump, write_scenario
+    from ..qrs.importer import dump
+    from ..scenario.document import dump as dump_document
     from ..scenario import ScenarioError, load_scenario_text
 
     folder = Path(args.folder)
@@ -60,6 +58,8 @@ def run_verify(session: Session, args: argparse.Namespace) -> Output:
             paths = V.ask(requests, post, folder, write_atomically)
         except QrsError as exc:
             raise CommandError(f"qsplay verify: {exc}")
+        finally:
+            getattr(post, "close", lambda: None)()
         names = {p.name for p in paths}
     else:
         names = None
@@ -79,10 +79,13 @@ def run_verify(session: Session, args: argparse.Namespace) -> Output:
         out.mkdir(parents=True, exist_ok=True)
     for i, cell in enumerate(wrong, 1):
         path = out / f"disagreement-{i:03d}.yaml"
+        text = dump_document(V.check_document(doc, site, cell, args.context))
         try:
-            write_scenario(V.check_document(doc, site, cell, args.context), path)
-        except QrsError as exc:
-            raise CommandError(f"qsplay verify: {exc}")
+            load_scenario_text(text, str(path))  # written only if it loads
+        except ScenarioError as exc:
+            raise CommandError(f"qsplay verify: the check file for {cell.user} / {cell.resource} would not load "
+                               f"(a bug worth reporting):\n{exc}")
+        write_atomically(path, text)
         result.saved.append(str(path))
     output = Output(result.to_text(), data=result.to_dict(), exit_code=1 if wrong else 0)
     output.prefer = "json" if args.json else "text"

@@ -1,8 +1,11 @@
 """Read a folder of QRS API responses (JSON) and recognise what each file holds.
 
 File names follow the endpoints (systemrule.json, user.json, stream.json, app.json, app_object.json,
-dataconnection.json, custompropertydefinition.json, virtualproxyconfig.json); a file under another
-name is recognised by its content. Table responses (`columnNames` + `rows`) become records.
+dataconnection.json, custompropertydefinition.json, virtualproxyconfig.json, and what `qsplay pull`
+writes besides: about.json, userdirectory.json, extension.json, tag.json, license*.json, …; see
+qsplay/qrs/pull.py ENDPOINTS); a file under another name is recognised by its content. Table
+responses (`columnNames` + `rows`) become records. A pulled folder's `pull-manifest.json` is read
+into `Export.manifest` (its `started` is the dump's time).
 """
 from __future__ import annotations
 
@@ -16,6 +19,15 @@ from ..scenario.errors import line_window
 MAX_EXPORT_FILE_BYTES = 1024 * 1024 * 1024  # one /qrs/.../full response; a big site's is a few hundred MB
 KINDS = ("systemrule", "user", "stream", "app", "app_object", "dataconnection", "custompropertydefinition",
          "virtualproxyconfig", "package", "about")
+# read by name only (what `qsplay pull` writes); a one-object response (license, …) is a one-record list
+PULLED_KINDS = ("about_api_enums", "userdirectory", "proxyservice", "extension", "tag", "license",
+                "license_accesstypeoverview", "license_accesstypeinfo",
+                *(f"license_{k}" for k in ("professionalaccesstype", "analyzeraccesstype", "useraccesstype",
+                                           "loginaccesstype", "analyzertimeaccesstype", "professionalaccessgroup",
+                                           "analyzeraccessgroup", "useraccessgroup", "professionalaccessusage",
+                                           "analyzeraccessusage", "useraccessusage", "loginaccessusage",
+                                           "analyzertimeaccessusage")))
+MANIFEST = "pull-manifest.json"
 
 
 LICENCE_STEMS = ("license", "pull-manifest")  # and every license_<endpoint>.json
@@ -27,12 +39,13 @@ class QrsError(Exception):
 
 @dataclass
 class Export:
-    records: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in KINDS})
-    sources: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    records: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in KINDS + PULLED_KINDS})
+    sources: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS + PULLED_KINDS})
     report: list[str] = field(default_factory=list)  # what was missing, skipped or assumed
     # the licence endpoints and pull-manifest.json, by file stem, as read (qrs/licence_state.py)
     licence: dict[str, object] = field(default_factory=dict)
     folder: Path | None = None
+    manifest: dict | None = None  # pull-manifest.json of a folder `qsplay pull` wrote
 
 
 def read_folder(folder: str | Path) -> Export:
@@ -45,6 +58,8 @@ def read_folder(folder: str | Path) -> Export:
         raise QrsError(f"{folder}: no .json files")
     for path in files:
         data = load_json(path, inside=folder)
+        if path.name == MANIFEST:
+            export.manifest = data if isinstance(data, dict) else None
         if path.stem.lower() in LICENCE_STEMS or path.stem.lower().startswith("license_"):
             export.licence[path.stem.lower()] = data  # licence state: read by qrs/licence_state.py
             continue
@@ -88,6 +103,12 @@ def load_json(path: Path, inside: Path | None = None):
 
 
 def classify(path: Path, data) -> tuple[str | None, list[dict]]:
+    stem = path.stem.lower().replace("-", "_")
+    if stem in PULLED_KINDS:
+        if data is None:  # e.g. GET /qrs/license on a site with no licence set
+            return stem, []
+        if isinstance(data, dict):
+            return stem, [data]
     if isinstance(data, dict) and "localpackagelist" in data:
         return "package", _package_rules(path, data)
     if isinstance(data, dict) and "columnNames" in data and "rows" in data:
@@ -100,7 +121,8 @@ def classify(path: Path, data) -> tuple[str | None, list[dict]]:
     if len(records) != len(data):
         bad = next(i for i, r in enumerate(data) if not isinstance(r, dict))
         raise QrsError(f"{path}: item [{bad}] is not a JSON object")
-    stem = path.stem.lower().replace("-", "_")
+    if stem in PULLED_KINDS:
+        return stem, records
     by_name = {"systemrule": "systemrule", "user": "user", "stream": "stream", "app": "app",
                "app_object": "app_object", "appobject": "app_object", "dataconnection": "dataconnection",
                "custompropertydefinition": "custompropertydefinition", "virtualproxyconfig": "virtualproxyconfig",

@@ -20,6 +20,7 @@ from ..model import (LICENSE_TYPES, RESOURCE_CLASSES, AllocationRecord, Check, C
 from ..rules import ConditionError, FilterError, parse, parse_filter
 from ..rules.actions import ACTIONS, CONTEXTS, actions_from_mask, ALL_ACTIONS_MASK, normalize_action
 from ..semantics import CHOICES, Semantics
+from . import cache
 from .errors import Problem, ScenarioError
 from .section_access import read_section_access
 
@@ -90,9 +91,31 @@ def load_scenario(path: str | Path, lenient: bool = False, fast: bool = True) ->
         col = len(good) - (good.rfind("\n") + 1) + 1
         raise ScenarioError([Problem(str(path), line, col, "", f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
                                                                f"cannot start a character here (save the file as UTF-8)")])
-    site = load_scenario_text(text, str(path), lenient=lenient, fast=fast)
+    cached = cache_key = None
+    if fast and len(data) >= cache.MIN_BYTES:
+        cache_key = cache.key(data, str(path), lenient)
+        cached = cache.get(cache_key)
+    if cached is not None:  # what Reader.build made from these very bytes with this very code
+        site = cached
+        site.extra.lazy = LazyDocument(text, str(path))
+    else:
+        site = load_scenario_text(text, str(path), lenient=lenient, fast=fast)
+        if cache_key is not None:
+            remember(cache_key, site)
     site.extra["content_hash"] = content_hash(data)  # what was read, for save-conflict detection
     return site
+
+
+def remember(cache_key: str, site: Site) -> None:
+    """Keep a site the fast reader read (a round-trip read, which has its document, is not kept)."""
+    if getattr(site.extra, "lazy", None) is not None and "document" not in site.extra.keys():
+        cache.put(cache_key, site)
+
+
+def remember_written(path: str | Path, data: bytes, site: Site) -> None:
+    """A file qsplay has just written and loaded (import-qrs): the first check of it is a cache hit."""
+    if len(data) >= cache.MIN_BYTES:
+        remember(cache.key(data, str(path), False), site)
 
 
 def content_hash(data: bytes) -> str:
