@@ -22,6 +22,16 @@ CHOICES = {
     # analyzer capacity users: analyzer's limits (no creating, editing or publishing sheets or apps;
     # help: Analyzer access allocations) or none; that capacity shares them is UNCONFIRMED
     "analyzer_capacity_limits": ("like_analyzer", "none"),
+    # a QMC request: not_needed (no access pass is checked or used; with a signed key an allocated
+    # user's QMC session counts towards the five) or needed (the QMC is licensed like the hub)
+    "qmc_access_pass": ("not_needed", "needed"),
+    # an object (resource.owner, resource.stream, user) compared with text or a pattern: qualified (a
+    # user's DIRECTORY\userId, another object's id), id (its GUID) or name; Qlik documents only
+    # object-to-object comparison (`resource.owner = user`)
+    "entity_text": ("qualified", "id", "name"),
+    # a filter entry with a type and an empty id (`Stream_`): nothing (it selects no resource) or
+    # every (read as Stream_*); Qlik documents neither
+    "empty_id_filter": ("nothing", "every"),
     # an allocation QRS flags `excess` (beyond the quota; AccessTypeResult 6 ExcessAssignment): refused,
     # or usable like any other (no page says what the proxy does with it)
     "excess_allocation": ("refused", "usable"),
@@ -42,6 +52,9 @@ DESCRIPTIONS = {
     "matches_case": "matches: insensitive (help 2022+) or sensitive (help 2.x)",
     "allocation_quarantine": "professional/analyzer deallocation quarantine: serial_only, never or always",
     "analyzer_capacity_limits": "analyzer capacity cannot create/edit/publish sheets or apps: like_analyzer or none",
+    "qmc_access_pass": "does a QMC request need an access pass: not_needed (help, KB) or needed",
+    "entity_text": "an object compared with text (resource.owner = user.userId): qualified, id or name",
+    "empty_id_filter": "a filter entry like Stream_ (no id): nothing or every",
     "excess_allocation": "an allocation QRS flags excess (beyond the quota): refused or usable",
     "section_access_star_identity": "* in section access USERID/GROUP: any_user or listed_only",
     "section_access_empty_identity": "an empty section access USERID/GROUP cell: matches_none or ignored",
@@ -56,6 +69,9 @@ class Semantics:
     matches_case: str = "insensitive"
     allocation_quarantine: str = "serial_only"
     analyzer_capacity_limits: str = "like_analyzer"
+    qmc_access_pass: str = "not_needed"
+    entity_text: str = "qualified"
+    empty_id_filter: str = "nothing"
     excess_allocation: str = "refused"
     section_access_star_identity: str = "any_user"
     section_access_empty_identity: str = "matches_none"

@@ -21,10 +21,10 @@ REGIONS = ["North", "South", "East", "West"]
 
 
 def _rule(name: str, resource_filter: str, actions, condition: str, context: str = "both",
-          disabled: bool = False) -> SecurityRule:
+          disabled: bool = False, empty_id: str = "nothing") -> SecurityRule:
     rule = SecurityRule(name=name, resource_filter=resource_filter, actions=frozenset(actions), condition=condition,
                         context=context, disabled=disabled, id=stable_id("rule", name))
-    rule.filter = parse_filter(resource_filter)
+    rule.filter = parse_filter(resource_filter, empty_id)
     rule.parsed = parse(condition)
     return rule
 
@@ -103,19 +103,41 @@ PATTERNS_MATCH = ["s.*", ".*1", "(App|S) ?\\d", "[a-z]+", "north|south"]
 FILTERS = ["*", "App*", "App_*", "App.Object_*", "Stream_*", "Stream*, App_*", "User*"]
 
 
-def random_condition(rng: random.Random, depth: int = 0) -> str:
+# rule shapes found in public rule collections (issue 17): objects compared with text, other roots,
+# like "*"; filters with a bare type or a type without id
+SHAPE_PATHS = ["resource.owner", "resource.stream", "resource.app", "user", "node.name", "app.name", "stream.name"]
+SHAPE_CONDITIONS = ['resource.owner = user.userId', 'user.name = resource.owner', 'resource.owner != "u1"',
+                    'resource.stream = "S1"', 'user.name like "*"', 'resource.owner like "ACME*"',
+                    'user.@Missing = ""', 'node.name = "S1"', 'resource.owner = "ACME\\u1"']
+SHAPE_FILTERS = ["App", "Stream", "Stream_", "App_", "App.Object"]
+NEW_CHOICES = ("entity_text", "empty_id_filter")  # drawn only by shape sites
+
+
+def random_condition(rng: random.Random, depth: int = 0, shapes: bool = False) -> str:
+    if shapes and rng.random() < 0.35:
+        if rng.random() < 0.6:
+            return rng.choice(SHAPE_CONDITIONS)
+        left = rng.choice(SHAPE_PATHS)
+        op = rng.choice(["=", "!=", "like", "=="])
+        if op == "like" or rng.random() < 0.6:
+            right = '"' + rng.choice(["*", "u1", "ACME*", "", "S1"]) + '"'
+        else:
+            right = rng.choice(USER_PATHS + RESOURCE_PATHS)
+        return f"{left} {op} {right}"
     roll = rng.random()
     if depth < 2 and roll < 0.3:
         op = rng.choice([" and ", " or "])
-        return f"({random_condition(rng, depth + 1)}{op}{random_condition(rng, depth + 1)})"
+        return f"({random_condition(rng, depth + 1, shapes)}{op}{random_condition(rng, depth + 1, shapes)})"
     if depth < 2 and roll < 0.38:
-        return f"!({random_condition(rng, depth + 1)})"
+        return f"!({random_condition(rng, depth + 1, shapes)})"
     kind = rng.random()
     if kind < 0.12:
         return rng.choice(["user.IsAnonymous()", "resource.IsOwned()", "resource.stream.Empty()",
                            "user.@Region.Empty()", "true"])
     if kind < 0.25:
-        target = rng.choice(["resource.stream", "resource.app", "resource.app.stream", "resource"])
+        # shape sites leave out HasPrivilege on the resource itself: how a self-referencing
+        # HasPrivilege resolves is the fixpoint question, not a rule shape
+        target = rng.choice(["resource.stream", "resource.app", "resource.app.stream"] + ([] if shapes else ["resource"]))
         return f'{target}.HasPrivilege("{rng.choice(["read", "update", "publish"])}")'
     if kind < 0.32:
         return "resource.owner = user"
@@ -130,9 +152,9 @@ def random_condition(rng: random.Random, depth: int = 0) -> str:
     return f"{left} {op} {right}"
 
 
-def random_site(rng: random.Random, scale: int = 1) -> Site:
+def random_site(rng: random.Random, scale: int = 1, shapes: bool = False) -> Site:
     site = Site(name="random")
-    site.semantics = Semantics(**{k: rng.choice(v) for k, v in CHOICES.items()})
+    site.semantics = Semantics(**{k: rng.choice(v) for k, v in CHOICES.items() if shapes or k not in NEW_CHOICES})
     n_users = rng.randint(1, 4 * scale)
     site.users = [User(id=stable_id("user", f"ACME\\u{i}"), name=rng.choice(["Ann", "Bo", "u1", "Sales"]),
                        directory=rng.choice(["ACME", "INTERNAL"]), user_id=f"u{i}",
@@ -154,7 +176,9 @@ def random_site(rng: random.Random, scale: int = 1) -> Site:
                         for i in range(rng.randint(0, 4 * scale)))
     rules = _preinstalled() if rng.random() < 0.1 else []
     for i in range(rng.randint(1, 6)):
-        rules.append(_rule(f"r{i}", rng.choice(FILTERS), rng.sample(ACTIONS[:6], rng.randint(1, 3)),
-                           random_condition(rng), rng.choice(["both", "hub", "qmc"]), rng.random() < 0.15))
+        filters = FILTERS + SHAPE_FILTERS if shapes else FILTERS
+        rules.append(_rule(f"r{i}", rng.choice(filters), rng.sample(ACTIONS[:6], rng.randint(1, 3)),
+                           random_condition(rng, 0, shapes), rng.choice(["both", "hub", "qmc"]), rng.random() < 0.15,
+                           site.semantics.empty_id_filter))
     site.security_rules = rules
     return site

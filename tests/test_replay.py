@@ -146,3 +146,10 @@ def test_a_200_mb_log_streams_in_bounded_memory(tmp_path):
     print(f"\n200 MB log: {got['lines']:,} lines in {got['seconds']:.1f} s, peak RSS {peak_mb:.0f} MB "
           f"(written in {time.perf_counter() - started - got['seconds']:.1f} s)")
     assert peak_mb < 150, peak_mb  # the file is 200 MB: it was streamed, not read whole
+
+
+def test_a_proxy_log_without_header_says_what_it_assumed(tmp_path):
+    log = tmp_path / "QS_AuditSecurity_Proxy.txt"
+    log.write_text(B.proxy_sample().split("\n", 1)[1])  # the sample without its header line
+    result = replay(log, load_scenario(SA_SITE), progress=False)
+    assert result.denials == 3 and any("UNCONFIRMED" in n for n in result.notes)

@@ -80,7 +80,7 @@ def test_text_and_html_traces_show_the_fourth_phase():
     text = render_decision(d)
     assert "4. Section access" in text and "strict exclusion" in text
     html = render_decision_html(d)
-    assert "4. Section access" in html and "Row 4 matches" in html
+    assert "4. Section access" in html and "Row 4 matches" in html and "<th>REGION</th>" in html
     denied_earlier = decide(site, "app:Sales Dashboard", user="ACME\\sven")
     assert "4. Section access (the app's load script): not reached" in render_decision(denied_earlier)
 
@@ -312,3 +312,21 @@ def test_the_graph_shows_the_fourth_phase():
     assert g.edges["app:Sales Dashboard", node]["kind"] == "opens"
     denied = decision_view(site, decide(site, "object:Sales Dashboard/Overview", user="ACME\\olle"))
     assert denied.nodes[node]["failed"] and "no row matches" in denied.nodes[node]["label"]
+
+
+def test_control_and_bidi_characters_in_a_table_file_are_refused(tmp_path):
+    (tmp_path / "access.csv").write_text("ACCESS,USERID\nUSER,ACME\\ann\u202e\n", encoding="utf-8")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE + "      file: access.csv\n")
+    with pytest.raises(ScenarioError, match="U\\+202E"):
+        load_scenario(scenario)
+
+
+def test_a_pasted_message_in_the_shell():
+    from qsplay.commands import Session
+    from qsplay.shell.app import execute
+    session = Session()
+    session.load(SCENARIO)
+    written = []
+    execute(session, "Your account is inactive. Contact your administrator to activate it.", written.append)
+    assert "1. Authentication" in "".join(written)

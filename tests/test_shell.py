@@ -44,19 +44,37 @@ class Capture(DummyOutput):
 
 
 def drive(keys, path=None, history=None):
-    """Type `keys` (a string, or a list of strings sent 0.3 s apart: prompt-toolkit loads history
-    in the background, so a key that needs it must wait a moment)."""
+    """Type `keys`: a string, or a list whose strings are sent in turn, 0.3 s apart (prompt-toolkit
+    loads history in the background, so a key that needs it must wait a moment); a `Wait("text")`
+    item holds the rest back until the shell has printed that text (a busy machine may take
+    seconds to load the site or answer, so fixed delays alone are flaky)."""
     out = Capture()
-    chunks = [keys] if isinstance(keys, str) else list(keys)
+    items = [keys] if isinstance(keys, str) else list(keys)
+
+    def feed(pipe):
+        for item in items[1:]:
+            if isinstance(item, Wait):
+                deadline = time.monotonic() + 60
+                while item.text not in out.value and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                continue
+            time.sleep(0.3)
+            pipe.send_text(item)
+
     with create_pipe_input() as pipe:
-        pipe.send_text(chunks[0])
-        timers = [threading.Timer(0.3 * i, pipe.send_text, [chunk]) for i, chunk in enumerate(chunks[1:], 1)]
-        for t in timers:
-            t.start()
+        pipe.send_text(items[0])
+        feeder = threading.Thread(target=feed, args=(pipe,), daemon=True)
+        feeder.start()
         with create_app_session(input=pipe, output=out):
             code = run_shell(str(path) if path else None, input=pipe, output=out,
                              history=history or InMemoryHistory())
+        feeder.join(5)
     return code, out.value
+
+
+class Wait:
+    def __init__(self, text):
+        self.text = text
 
 
 def test_a_decision_a_bad_line_and_ctrl_d():
@@ -75,7 +93,8 @@ def test_a_decision_a_bad_line_and_ctrl_d():
 def test_history_is_kept_and_recalled():
     history = InMemoryHistory()
     # up-arrow recalls the previous line; running it twice gives the decision twice
-    code, text = drive(["can CORP\\alice read stream:Public\r", "\x1b[A", "\r\x04"], history=history)
+    code, text = drive(["can CORP\\alice read stream:Public\r", Wait("ALLOW  CORP\\alice"), "\x1b[A", "\r\x04"],
+                       history=history)
     assert text.count("ALLOW  CORP\\alice read stream:Public") == 2
     assert list(history.get_strings())[-1] == "can CORP\\alice read stream:Public"
 
@@ -91,8 +110,8 @@ def test_multi_line_condition_continues_after_and():
 def test_ctrl_d_with_unsaved_edits_asks_first(tmp_path):
     copy = tmp_path / "site.yaml"
     shutil.copy(demo_path(), copy)
-    code, text = drive(["rule disable Stream\r", "\x04", "n\r", "can CORP\\bob read stream:Public\r", "\x04",
-                        "y\r"], path=copy)
+    code, text = drive(["rule disable Stream\r", Wait("disabled"), "\x04", Wait("Quit anyway?"), "n\r",
+                        "can CORP\\bob read stream:Public\r", Wait("ALLOW  CORP\\bob"), "\x04", "y\r"], path=copy)
     assert code == 0
     assert "Quit anyway? [y/N]" in text
     assert "ALLOW  CORP\\bob read stream:Public" in text  # answering no kept the session going

@@ -218,6 +218,19 @@ class CloudEngine:
             if not permitted:
                 result.allowed = False
                 result.granting_rules = []
+        if result.allowed and action == "toggle_anonymous_access" and not (info and info.anonymous_access):
+            # switching it on needs the subscription at that moment, not only when a visitor arrives:
+            # anonymous sharing "is only available with a Qlik Anonymous Access subscription" (Sharing app
+            # content with anonymous access, https://help.qlik.com/en-US/cloud-services/Subsystems/Hub/Content/Sense_Hub/Share/share-anonymous-access.htm)
+            tenant = self.cloud.tenant
+            if tenant.subscription != "anonymous_access":
+                steps.append(Step("security", f"Turning anonymous access on: \"{NO_SUBSCRIPTION}\" ({ANONYMOUS}); this "
+                                              f"tenant's subscription is {tenant.subscription}.", "fail"))
+                result.evaluations.append(RuleEvaluation("Qlik Anonymous Access subscription", "false",
+                                                         f"the tenant's subscription is {tenant.subscription}"))
+                result.allowed = False
+                result.granting_rules = []
+                result.notes.append(NO_SUBSCRIPTION)
         if result.allowed and action in ("copy_link", "copy_embed_code") and not (info and info.anonymous_access):
             steps.append(Step("security", "Anonymous access is off for this app: the link carries no access code.",
                               "note"))

@@ -61,6 +61,43 @@ class Output:
         return self.to_text()
 
 
+class BackgroundLoad:
+    """A site loading in a thread: fraction done, stage, and the error if it does not load."""
+
+    def __init__(self, session: "Session", path: Path):
+        import threading
+        self.session, self.path = session, path
+        self.fraction, self.stage, self.error = 0.0, "reading", None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="qsplay-load", daemon=True)
+
+    @property
+    def percent(self) -> int:
+        return int(self.fraction * 100)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.done.wait(timeout)
+
+    def _progress(self, fraction: float, stage: str) -> None:
+        self.fraction, self.stage = fraction, stage
+
+    def _run(self) -> None:
+        from ..scenario.progress import reporting
+        try:
+            with reporting(self._progress):
+                self.session.load(self.path)
+            self.fraction, self.stage = 1.0, "loaded"
+        except ScenarioError as exc:
+            self.error = exc
+        except Exception as exc:  # never a traceback from a thread: the next command says what happened
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.done.set()
+
+
 @dataclass
 class Session:
     """A loaded site and what happened to it: the simulated state and what-if edits."""
@@ -71,6 +108,7 @@ class Session:
     original: Site | None = None  # as loaded or last saved: for diff and unsaved-edit checks
     undo_stack: list = field(default_factory=list)
     settings: dict = field(default_factory=dict)  # front-end preferences (identity for `as`, proxy, ...)
+    loading: Any = None  # BackgroundLoad while a site loads in the background (shell, kernel)
     state_log: list = field(default_factory=list)  # what asking changed in the licence state, since load/reset
     _dirty_cache: list = field(default_factory=list, repr=False)
 
@@ -78,6 +116,13 @@ class Session:
         site = load_scenario(path)
         self.use(site, Path(path))
         return site
+
+    def load_in_background(self, path: str | Path) -> "BackgroundLoad":
+        """Start loading a (large) site in a thread; until it is in, commands that need the site say
+        how far it has got, and the rest work. `self.loading` reports progress and any error."""
+        self.loading = BackgroundLoad(self, Path(path))
+        self.loading.start()
+        return self.loading
 
     def use(self, site: Site, path: Path | None = None) -> None:
         from ..engine import engine_for
@@ -151,6 +196,12 @@ class Session:
         self.site.source = str(path)
 
     def require_site(self) -> Site:
+        loading = self.loading
+        if loading is not None and loading.error is not None:
+            raise CommandError(f"the site did not load: {loading.error}")
+        if loading is not None and not loading.done.is_set():
+            raise CommandError(f"the site is still loading ({loading.percent}%, {loading.stage}); try again in a "
+                               f"moment — help and commands that need no site work now")
         if self.site is None:
             raise CommandError("no scenario is loaded; use: load FILE")
         return self.site

@@ -52,9 +52,12 @@ class AuditOutput(Output):
 def _audit_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", "-u", action="append", help="only this user (repeatable; 'anonymous' for a visitor)")
     p.add_argument("--resource", "-r", action="append", help="only this resource (repeatable)")
+    from ..model.site import ADMIN_KINDS
     p.add_argument("--type", "-t", action="append", choices=("stream", "app", "object", "data_connection",
-                                                             "extension", "content_library", "reload_task", "user"),
-                   help="only resources of this kind (repeatable)")
+                                                             "extension", "content_library", "reload_task", "user")
+                   + ADMIN_KINDS,
+                   help="only resources of this kind (repeatable); the QMC's own, e.g. qmc_section, are "
+                        "audited only when named")
     p.add_argument("--context", "-c", default="hub", choices=("hub", "qmc"))
     p.add_argument("--anonymous", action="store_true", help="add an anonymous visitor as a column")
 

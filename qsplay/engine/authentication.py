@@ -51,6 +51,11 @@ def authenticate(site: Site, request: Request, steps: list[Step]) -> Identity:
              f"(user.userDirectory = \"NONE\", user.IsAnonymous() is true).", "pass")
         return Identity(user, True, "anonymous", proxy)
 
+    wanted = (request.user or "").removeprefix("user:").replace("/", "\\").casefold()
+    if wanted in site.extra.get("deleted_users", ()):
+        step(f"{request.user} was deleted (a step of this file): \"The user will not be part of the Qlik Sense "
+             f"system\" (help, Deleting users).", "fail")
+        return Identity(None, False, "refused", proxy, "The user was deleted.")
     user = site.find_user(request.user)
     if proxy.anonymous == "always":
         anon = anonymous_user(site, user.qualified)

@@ -63,9 +63,15 @@ def run_checks(site: Site, file: str | None = None) -> FileResult:
     engine = engine_for(site)
     state = engine.new_state()
     out = FileResult(file or site.source or site.name)
+    changed = False
     for check in site.checks:
         if check.step is not None:
             try:
+                if any(check.step.get(k) is not None for k in SITE_STEPS):
+                    if not changed:  # the caller's site stays as loaded; the file's day goes on on a copy
+                        site, changed = site.copy(), True
+                    out.events.extend(change_site(site, check.step))
+                    engine = engine_for(site)  # engines index rules once: a changed site gets a new one
                 out.events.extend(apply_step(site, state, check.step))
             except StepRefused as exc:  # a step the QMC would not allow is a failed check, never silent
                 out.results.append(CheckResult(check, None, False, str(exc), str(exc)))
@@ -112,6 +118,71 @@ def apply_step(site: Site, state, step: dict) -> list[str]:
         except ValueError as exc:
             raise StepRefused(f"allocate {step['allocate'].qualified} {step['access']}: {exc}") from None
     return events
+
+
+SITE_STEPS = ("disable_rule", "enable_rule", "delete_rule", "edit_rule", "delete_user", "set_anonymous")
+# Sources: "If a user access rule is deleted, and there are currently users with tokens allocated due
+# to this rule, these tokens will not automatically be unallocated. They have to be unallocated
+# manually." (help, Deleting user access rule,
+# https://help.qlik.com/sense/1.1/en-US/online/Subsystems/ManagementConsole/Content/QMC_Resources_UserAccessRules_Deleting.htm);
+# deleting a user: "The user will not be part of the Qlik Sense system. The user will not be granted
+# access from the security evaluation." (help, Deleting users,
+# https://help.qlik.com/en-US/sense-admin/September2019/Subsystems/DeployAdministerQSE/Content/Sense_DeployAdminister/QSEoW/Administer_QSEoW/Managing_QSEoW/delete-users.htm);
+# Read only rules "cannot be edited or deleted" (help, Security rules included in Qlik Sense).
+
+
+def change_site(site: Site, step: dict) -> list[str]:
+    """Change a site between two requests, as an administrator does in the QMC. What the licence has
+    already allocated stays allocated (allocations live in the SiteState, not in the rules)."""
+    events = []
+    for key, disabled in (("disable_rule", True), ("enable_rule", False)):
+        if step.get(key) is not None:
+            rule = _rule(site, step[key])
+            rule.disabled = disabled
+            events.append(f"rule \"{rule.name}\" is {'disabled' if disabled else 'enabled'}")
+    if step.get("delete_rule") is not None:
+        rule = _rule(site, step["delete_rule"])
+        if getattr(rule, "type", "") == "ReadOnly":
+            raise StepRefused(f"delete_rule {rule.name}: a Read only rule cannot be edited or deleted")
+        if rule in site.security_rules:
+            site.security_rules.remove(rule)
+        else:
+            site.license_rules.remove(rule)
+            events.append(f"licence rule \"{rule.name}\" is deleted; access it allocated stays allocated until "
+                          f"deallocated (\"these tokens will not automatically be unallocated\")")
+            return events
+        events.append(f"rule \"{rule.name}\" is deleted")
+    if step.get("edit_rule") is not None:
+        rule = _rule(site, step["edit_rule"])
+        if getattr(rule, "type", "") == "ReadOnly":
+            raise StepRefused(f"edit_rule {rule.name}: a Read only rule cannot be edited or deleted")
+        rule.condition, rule.parsed, rule.parse_error = step["condition"]
+        if getattr(rule, "preinstalled", False):
+            rule.edited = True
+        events.append(f"rule \"{rule.name}\" now reads: {rule.condition or '(empty)'}")
+    if step.get("delete_user") is not None:
+        user = site.find_user(step["delete_user"].qualified)
+        site.users.remove(user)
+        site._index.pop("user", None)
+        site.extra.setdefault("deleted_users", set()).add(user.qualified.casefold())
+        events.append(f"{user.qualified} is deleted: no longer part of the site, granted nothing by the rules")
+    if step.get("set_anonymous") is not None:
+        from ..model import ANONYMOUS_LABELS
+        if not site.virtual_proxies:  # the implicit central proxy becomes an explicit one to change
+            from ..model import VirtualProxy
+            site.virtual_proxies.append(VirtualProxy(prefix="", description="Central proxy (default)"))
+        proxy = site.find_proxy(step.get("proxy", ""))
+        proxy.anonymous = step["set_anonymous"]
+        events.append(f"{proxy.label} is set to \"{ANONYMOUS_LABELS[proxy.anonymous]}\"")
+    return events
+
+
+def _rule(site: Site, name: str):
+    for rules in (site.security_rules, site.license_rules):
+        for rule in rules:
+            if rule.name.casefold() == name.casefold():
+                return rule
+    raise StepRefused(f"there is no rule {name!r} (any more)")
 
 
 def _judge(check: Check, decision: Decision) -> CheckResult:

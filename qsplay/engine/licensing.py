@@ -26,6 +26,16 @@ from .state import (CAP_COOLDOWN, QUARANTINE, SESSION_CAP, Allocation, Quarantin
                     month_key)
 
 NO_ACCESS_PASS = "You cannot access Qlik Sense because you have no access pass"
+# When the licence is checked (docs/licensing.md "Which contexts need an access pass"):
+HUB_CHECK = ("\"The license check for user-based licenses (professional and analyzer) and tokens occurs when you "
+             "access the hub\" (Qlik Support, https://community.qlik.com/t5/Knowledge/You-cannot-access-Qlik-Sense-"
+             "because-you-have-no-access-pass/ta-p/1715138)")
+ROOT_ADMIN = ("help, Professional access allocations: \"To avoid unnecessary session consumption, the root admin "
+              "should not be allocated any type of access\"")
+QMC_COUNTS = ("\"If you use a license with a signed license key, accessing the QMC also counts and adds to the "
+              "maximum number of parallel sessions, which is five\" (help, Professional access allocations, "
+              "https://help.qlik.com/en-US/sense-admin/May2023/Subsystems/DeployAdministerQSE/Content/"
+              "Sense_DeployAdminister/QSEoW/Administer_QSEoW/Managing_QSEoW/professional-access-allocations.htm)")
 TOO_MANY_SESSIONS = "Too many sessions active in paralell"  # Qlik's spelling
 PASSES_PER_TOKEN = 10
 CAPACITY_UNIT = timedelta(minutes=6)
@@ -103,6 +113,16 @@ class Licensing:
         now = state.now
         attempts = _Attempts(steps)
 
+        if request.context == "qmc" and self.site.semantics.qmc_access_pass == "not_needed":
+            held = [] if identity.anonymous else [t for t in USER_BASED if state.allocation(user.key, t)]
+            if not (held and self.site.license.key == "signed"):
+                steps.append(Step("license", f"The QMC needs no access pass: {HUB_CHECK}; so {user.qualified} "
+                                             f"works in the QMC with {'no access type' if not held else held[0]}"
+                                             f" and no session is counted ({ROOT_ADMIN}; semantics "
+                                             f"qmc_access_pass=not_needed).", "pass"))
+                return LicenseResult(True, None, None, None, [])
+            steps.append(Step("license", f"{user.qualified} has {held[0]} access allocated and the licence key is "
+                                         f"signed: {QMC_COUNTS}.", "note"))
         existing = next((s for s in state.sessions if s.user_key == user.key and s.proxy == proxy
                          and s.browser == browser), None)
         if existing is not None:

@@ -50,7 +50,8 @@ class Engine:
         rs = self.site.rule_set
         if not security.allowed:
             return Decision(request, "deny", "security", identity, license, security, steps, state.now, rule_set=rs)
-        limit = access_type_limit(license.access_type, resource, request.action, self.site.semantics)
+        limit = (access_type_limit(license.access_type, resource, request.action, self.site.semantics)
+                 if request.context == "hub" else None)  # the limits are the hub's (creating sheets, apps)
         if limit is not None:
             license.limit = limit
             steps.append(Step("license", f"The security rules grant {request.action} on {resource.ref}, but "

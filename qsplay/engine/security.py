@@ -102,6 +102,14 @@ class SecurityEngine:
             elif trace:
                 result.evaluations.append(RuleEvaluation(rule.name, "false", "the condition is false" +
                                                          _unconfirmed(rule), rule.condition, node))
+        if trace:
+            for rule in self.rules:
+                entry = next((e for e in (rule.filter.entries if rule.filter else ()) if e.resource_id == ""
+                              and e.type_exact == resource.kind.lower()), None)
+                if entry is not None:
+                    result.notes.append(f"rule \"{rule.name}\": its filter entry {entry.text} has a type and no id, "
+                                        f"so it selects nothing here (semantics empty_id_filter=nothing; Qlik "
+                                        f"documents no reading: Type_<id>, Type_* and Type* are its forms)")
         if trace and not result.evaluations:
             result.notes.append(f"no security rule's resource filter selects {self.site.ref_of(resource)} "
                                 f"({resource.kind}), so nothing can grant it")

@@ -89,8 +89,8 @@ class Audit:
                 granted = self._at(ui, ri)
                 if granted:
                     rules: list[str] = []
-                    for names in granted.values():
-                        rules.extend(n for n in names if n not in rules)
+                    for action in sort_actions(granted):  # in action order, whichever evaluator answered
+                        rules.extend(n for n in granted[action] if n not in rules)
                     yield AuditCell(user, self.resources[ri], sort_actions(granted), rules)
 
     def count(self) -> int:
@@ -150,8 +150,8 @@ class Audit:
         if not granted:
             return None
         rules: list[str] = []
-        for names in granted.values():
-            rules.extend(n for n in names if n not in rules)
+        for action in sort_actions(granted):
+            rules.extend(n for n in granted[action] if n not in rules)
         return AuditCell(user, resource, sort_actions(granted), rules)
 
     def grants(self) -> set[tuple[str, str, str]]:

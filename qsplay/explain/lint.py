@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from ..engine.authentication import anonymous_user
 from ..engine.security import SecurityEngine
 from ..model import SecurityRule, Site
+from ..model.site import ADMIN_KINDS, RESOURCE_KINDS
+
+ALL_KINDS = RESOURCE_KINDS + ADMIN_KINDS  # a rule on QmcSection_App selects a section, not nothing
 from ..rules import EvalContext, EvaluationFailure, Environment, evaluate
-from ..rules.ast import Compare, Path, walk
+from ..rules.ast import Compare, Path, Str, walk
 from ..semantics import Semantics
 
 SEVERITY = {"parse-error": "error", "anonymous-write": "error", "wildcard-empty-condition": "warning",
             "ne-on-multivalued": "warning", "matches-nothing": "warning", "redundant": "info",
             "unknown-property": "warning", "dead-context": "warning",
+            # rule shapes found in public rule collections whose outcome Qlik does not document
+            "entity-compared-with-text": "warning", "unknown-root": "warning", "filter-without-id": "warning",
+            "empty-text-compare": "info", "bare-type-filter": "info", "like-star": "info",
             # section access tables (qsplay/explain/section_access.py)
             "section-access-no-scheduler": "error", "section-access-lower-case-data": "warning",
             "section-access-unknown-group": "warning", "section-access-duplicate-row": "info"}
@@ -112,6 +118,7 @@ def _static(site: Site, rule: SecurityRule) -> list[Finding]:
                 out.append(Finding("unknown-property", rule.name, problem,
                                    "define the custom property (custom_properties:) or fix the name; an undefined "
                                    "property has no value, so comparisons with it are false"))
+    out.extend(_shapes(site, rule))
     types = _filter_types(rule)
     if types:
         dead = [a for a in sorted(rule.actions)
@@ -170,9 +177,78 @@ def _known_custom_properties(site: Site) -> set[str]:
     return names
 
 
+ENTITY_PATHS = {("resource", "owner"), ("resource", "stream"), ("resource", "app"), ("resource", "app.stream"),
+                ("resource", "app.owner"), ("resource", "stream.owner"), ("user", "")}
+
+
+def _is_entity(path: Path) -> bool:
+    return (path.root, ".".join(s.lower() for s in path.segments)) in ENTITY_PATHS
+
+
+def _shapes(site: Site, rule: SecurityRule) -> list[Finding]:
+    """Shapes people write whose outcome Qlik does not document: say what Qlik may do instead."""
+    out = []
+    for node in walk(rule.parsed.root):
+        if isinstance(node, Path) and node.root not in ("user", "resource"):
+            out.append(Finding("unknown-root", rule.name,
+                               f"{node.dotted}: conditions start from user or resource (help: \"resource: Implies "
+                               f"that the conditions will be applied to a resource\"); '{node.root}' is neither, so "
+                               f"qsplay reads it as no value and Qlik may reject the rule or do the same",
+                               f"write resource.{node.root}.… (the related {node.root} of the resource) or "
+                               f"resource.… (the resource itself)"))
+        if not isinstance(node, Compare):
+            continue
+        text = rule.parsed.span(node)
+        sides = (node.left, node.right)
+        entity = next((s for s in sides if isinstance(s, Path) and _is_entity(s)), None)
+        other = node.right if entity is node.left else node.left
+        if entity is not None and not (isinstance(other, Path) and _is_entity(other)):
+            out.append(Finding("entity-compared-with-text", rule.name,
+                               f"{text}: {entity.dotted} is an object (a user, a stream or an app) compared with "
+                               f"{'a pattern' if node.op in ('like', 'matches') else 'text'}; Qlik documents only "
+                               f"object-to-object comparison (resource.owner = user), so what it compares here is "
+                               f"UNCONFIRMED (qsplay: semantics entity_text={site.semantics.entity_text})",
+                               f"compare a property: e.g. {entity.dotted}.userId = user.userId or "
+                               f"{entity.dotted}.name = user.name"))
+        if node.op in ("=", "==", "!=", "!==") and any(isinstance(s, Str) and s.value == "" for s in sides):
+            path = next((s for s in sides if isinstance(s, Path)), None)
+            if path is not None:
+                neg = "!" if node.op.startswith("!") else ""
+                out.append(Finding("empty-text-compare", rule.name,
+                                   f"{text}: comparing with \"\" to test for a missing value is not documented; "
+                                   f"qsplay reads a property without value as \"\" (semantics missing_property="
+                                   f"{site.semantics.missing_property}), Qlik may not",
+                                   f"write {neg}{path.dotted}.Empty() (help: Empty \"returns True if the specified "
+                                   f"resource has no connections (that is, has no value)\")"))
+        if node.op == "like" and isinstance(node.right, Str) and node.right.value.strip("*") == "" and \
+                isinstance(node.left, Path) and node.left.root == "user":
+            out.append(Finding("like-star", rule.name,
+                               f"{text}: like \"*\" is true for every user, anonymous visitors included "
+                               f"(\"*\" matches any text, help: like)",
+                               "to mean identified users write !user.IsAnonymous(); or drop the comparison"))
+    for e in (rule.filter.entries if rule.filter else ()):
+        if e.text.endswith("_"):
+            out.append(Finding("filter-without-id", rule.name,
+                               f"filter entry {e.text} has a type and no id; Qlik documents Type_<id>, Type_* and "
+                               f"Type*, not this; qsplay reads it as selecting "
+                               f"{'nothing' if site.semantics.empty_id_filter == 'nothing' else 'every ' + e.type_exact}"
+                               f" (semantics empty_id_filter={site.semantics.empty_id_filter}); Qlik may reject it",
+                               f"write {e.text}* for every {e.type_exact}, or {e.text}<id> for one"))
+        elif e.type_exact is not None and e.resource_id is None and not e.text.endswith(("*", "_")) \
+                and e.type_exact not in ("transientobject", "fileextension", "fileextensionwhitelist",
+                                         "servicecluster", "loadbalancingselectlist"):
+            out.append(Finding("bare-type-filter", rule.name,
+                               f"filter entry {e.text} names a type without _*: qsplay selects every "
+                               f"{e.text} as Qlik's own rules do with bare types (TransientObject, FileExtension, "
+                               f"ServiceCluster in the preinstalled rules), but the help's forms are {e.text}_* "
+                               f"(that type only) and {e.text}* (with its objects)",
+                               f"write {e.text}_* (or {e.text}* to include what belongs to it)"))
+    return out
+
+
 def _unknown_path(path: Path, known_props: set[str], known_attrs: set[str]) -> str | None:
     if path.root not in ("user", "resource"):
-        return f"{path.dotted}: '{path.root}' is neither user nor resource"
+        return None  # reported as unknown-root
     segments = list(path.segments)
     if path.root == "user" and segments[:1] and segments[0].lower() == "environment":
         return None  # session attributes come with each request
@@ -191,7 +267,7 @@ def _unknown_path(path: Path, known_props: set[str], known_attrs: set[str]) -> s
 def _grants(site: Site, engine: SecurityEngine, rule: SecurityRule) -> set[tuple]:
     """Every (user, resource, action, context) this rule alone grants in the site."""
     subjects = [*site.users, anonymous_user(site, "")]
-    targets = [r for r in site.all_resources() if rule.filter and rule.filter.matches(r.kind, r.id)]
+    targets = [r for r in site.all_resources(ALL_KINDS) if rule.filter and rule.filter.matches(r.kind, r.id)]
     contexts = ("hub", "qmc") if rule.context == "both" else (rule.context,)
     out = set()
     for context in contexts:
@@ -221,7 +297,7 @@ def _dynamic(site: Site, rules: list[SecurityRule], grants: dict) -> list[Findin
             continue
         mine = grants[rule.name]
         if not mine:
-            selected = any(rule.filter.matches(r.kind, r.id) for r in site.all_resources())
+            selected = any(rule.filter.matches(r.kind, r.id) for r in site.all_resources(ALL_KINDS))
             why = ("no existing resource matches its resource filter" if not selected else
                    "its condition is false for every user (and anonymous visitor) on every resource it selects")
             out.append(Finding("matches-nothing", rule.name, f"the rule grants nothing in this site: {why}",

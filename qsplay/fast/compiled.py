@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..rules.ast import And, Bool, Call, Compare, Not, Or, ParsedCondition, Path, Str
-from ..rules.evaluator import EvaluationFailure, _as_text, _like, _matches
+from ..rules.evaluator import EvaluationFailure, _as_text, _like, _matches, entity_meets_text, entity_texts
 from ..semantics import Semantics
 
 # a compiled condition: (user, resource, environment, has_privilege) -> bool
@@ -93,6 +93,8 @@ def _compare(node: Compare, sem: Semantics):
             lv = [""]
         if not rv and right_path:
             rv = [""]
+        if entity_meets_text(lv, rv, op):
+            return entity_texts(lv, rv, sem)
         return lv, rv
 
     if op in ("=", "=="):

@@ -22,6 +22,18 @@ KIND_TO_TYPE = {
     "extension": "Extension", "content_library": "ContentLibrary", "reload_task": "ReloadTask",
     "user": "User", "space": "Space",
 }
+# The QMC's own resources and the other types Qlik's admin-role tables name (Default administration
+# roles; QMC section access for default admin roles): kind (as requests write it) -> Qlik type
+ADMIN_KIND_TO_TYPE = {
+    "qmc_section": "QmcSection", "hub_section": "HubSection", "system_rule": "SystemRule", "license": "License",
+    "server_node_configuration": "ServerNodeConfiguration", "virtual_proxy_config": "VirtualProxyConfig",
+    "proxy_service": "ProxyService", "engine_service": "EngineService", "tag": "Tag",
+    "custom_property_definition": "CustomPropertyDefinition", "user_sync_task": "UserSyncTask",
+    "schema_event": "SchemaEvent", "static_content_reference": "StaticContentReference",
+    "app_content": "App.Content", "app_data_segment": "App.DataSegment", "user_directory": "UserDirectory",
+    "analytic_connection": "AnalyticConnection", "terms_acceptance": "TermsAcceptance",
+}
+KIND_TO_TYPE.update(ADMIN_KIND_TO_TYPE)
 TYPE_TO_KIND = {v: k for k, v in KIND_TO_TYPE.items()}
 
 
@@ -198,6 +210,31 @@ class ReloadTask(Entity):
 
     def _props(self) -> dict[str, list]:
         return {"app": [self.app] if self.app else []}
+
+
+@dataclass(eq=False)
+class AdminResource(Entity):
+    """A QMC section, a hub section or another administration resource (SystemRule, Tag, ...).
+    A QMC section is named in filters as QmcSection_<section> (its id here); its name is the same
+    text and its resourcetype "TransientObject", as the preinstalled AuditAdmin rule reads it:
+    `!(resource.resourcetype = "TransientObject" and resource.name like "QmcSection_*")`."""
+    kind: str = "QmcSection"
+    app: "App | None" = None  # App.Content / App.DataSegment: the app they belong to
+
+    @property
+    def ref(self) -> str:
+        if self.kind in ("QmcSection", "HubSection"):
+            return f"{TYPE_TO_KIND[self.kind]}:{self.id}"
+        return f"{TYPE_TO_KIND.get(self.kind, self.kind.lower())}:{self.name}"
+
+    def _props(self) -> dict[str, list]:
+        return {"app": [self.app] if self.app else []}
+
+    def _build_table(self) -> dict:
+        table = super()._build_table()
+        if self.kind in ("QmcSection", "HubSection"):
+            table["resourcetype"] = ["TransientObject"]
+        return table
 
 
 RESOURCE_CLASSES: dict[str, type[Entity]] = {

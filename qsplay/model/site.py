@@ -14,6 +14,10 @@ from .entities import (KIND_TO_TYPE, App, AppObject, Check, CustomPropertyDefini
 DEFAULT_NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 RESOURCE_KINDS = ("stream", "app", "object", "data_connection", "extension", "content_library",
                   "reload_task", "user", "space")  # space: Qlik Cloud
+# the QMC's and hub's own resources and other admin types: found by reference, audited on request
+# (`audit --type qmc_section`), not part of the default audit of a site's content
+from .entities import ADMIN_KIND_TO_TYPE  # noqa: E402
+ADMIN_KINDS = tuple(ADMIN_KIND_TO_TYPE)
 
 
 class LookupError_(LookupError):
@@ -31,7 +35,8 @@ class Site:
     license: License = field(default_factory=License)
     user_directories: list[UserDirectory] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
-    resources: dict[str, list[Entity]] = field(default_factory=lambda: {k: [] for k in RESOURCE_KINDS if k != "user"})
+    resources: dict[str, list[Entity]] = field(default_factory=lambda: {k: [] for k in RESOURCE_KINDS + ADMIN_KINDS
+                                                                         if k != "user"})
     custom_properties: list[CustomPropertyDefinition] = field(default_factory=list)
     virtual_proxies: list[VirtualProxy] = field(default_factory=list)
     license_rules: list[LicenseRule] = field(default_factory=list)
@@ -103,8 +108,9 @@ class Site:
         ambiguous, for what qsplay itself passes around (audit rows, graph nodes, traces)."""
         kind, sep, name = ref.partition(":")
         kind = kind.strip().lower()
-        if not sep or kind not in RESOURCE_KINDS:
-            raise LookupError_(f"resource {ref!r} is not KIND:NAME; kinds: {', '.join(RESOURCE_KINDS)}")
+        if not sep or kind not in RESOURCE_KINDS + ADMIN_KINDS:
+            raise LookupError_(f"resource {ref!r} is not KIND:NAME; kinds: {', '.join(RESOURCE_KINDS)} (and the "
+                               f"QMC's own: {', '.join(ADMIN_KINDS)})")
         name = name.strip()
         if kind == "user":
             return self.find_user(name)

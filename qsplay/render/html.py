@@ -60,8 +60,26 @@ def render_decision_html(decision: Decision) -> str:
                 parts.append(f"<details><summary>condition</summary>{render_trace_html(trace_as_dict(step.detail['trace']))}</details>")
             parts.append("</li>")
         parts.append("</ul>")
+        if phase == "section_access" and decision.section_access is not None:
+            parts.append(render_section_access_html(decision.section_access))
     parts.append("</div>")
     return "".join(parts)
+
+
+def render_section_access_html(result) -> str:
+    """The matched rows of the app's section access table, and what the user sees."""
+    if not result.has_table or not result.rows:
+        return ""
+    fields = list(result.rows[0]["values"])
+    head = "".join(f"<th>{escape(f)}</th>" for f in ["row"] + fields)
+    body = "".join("<tr>" + f"<td>{r['row']}</td>" + "".join(f"<td><code>{escape(r['values'].get(f, ''))}</code></td>"
+                                                              for f in fields) + "</tr>" for r in result.rows)
+    if result.reduction is None:
+        sees = "all data" if result.allowed else ""
+    else:
+        sees = "; ".join(f"{escape(k)} = {escape(', '.join(v))}" for k, v in result.reduction.items())
+    foot = f'<div class="vals">sees: {sees}</div>' if result.allowed else ""
+    return f'<table class="sa"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{foot}'
 
 
 def render_security_html(result: SecurityResult, depth: int = 0) -> str:

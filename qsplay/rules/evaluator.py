@@ -214,6 +214,10 @@ class _Evaluator:
             right = [""]
         op = node.op
         sem = self.ctx.semantics
+        if entity_meets_text(left, right, op):
+            left, right = entity_texts(left, right, sem)
+            if self.trace:
+                notes.append(entity_text_note(self.text(node), sem))
         if op in ("=", "=="):
             ci = op == "="
             result = any(_equal(a, b, ci) for a in left for b in right)
@@ -279,6 +283,37 @@ def call_value(fn: str, arg: str | None, dotted: str, targets: list, has_privile
         if granted:
             return True
     return False
+
+
+def entity_meets_text(left: list, right: list, op: str) -> bool:
+    """An object (a user, a stream) on one side and text on the other, or an object matched against a
+    pattern: Qlik documents only object-to-object comparison (`resource.owner = user`)."""
+    has_entity = any(not isinstance(v, str) for v in left) or (op not in ("like", "matches") and
+                                                                any(not isinstance(v, str) for v in right))
+    if not has_entity:
+        return False
+    if op in ("like", "matches"):
+        return True
+    return any(isinstance(v, str) for v in left) or any(isinstance(v, str) for v in right)
+
+
+def entity_texts(left: list, right: list, sem: Semantics) -> tuple[list, list]:
+    """Objects as the text semantics entity_text names (qualified: compare_text, as before)."""
+    how = sem.entity_text
+    if how == "qualified":
+        return left, right
+
+    def text(v):
+        return v if isinstance(v, str) else (v.id if how == "id" else v.name)
+    return [text(v) for v in left], [text(v) for v in right]
+
+
+def entity_text_note(text: str, sem: Semantics) -> str:
+    reading = {"qualified": "a user as DIRECTORY\\userId, another object as its id", "id": "its id (GUID)",
+               "name": "its name"}[sem.entity_text]
+    return (f"{text} compares an object (a user, a stream, an app) with text: Qlik documents only comparing "
+            f"objects (resource.owner = user), so the outcome is UNCONFIRMED; read as {reading} (semantics "
+            f"entity_text={sem.entity_text}). Compare a property instead, e.g. resource.owner.userId = user.userId")
 
 
 def _ne_note(op: str, n_left: int, n_right: int, sem: Semantics, left_text: str, right_text: str) -> str:

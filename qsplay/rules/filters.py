@@ -24,8 +24,8 @@ class FilterEntry:
         t = resource_type.lower()
         if self.everything:
             return True
-        if self.type_prefix is not None:
-            return t.startswith(self.type_prefix)
+        if self.type_prefix is not None:  # QmcSection_License* names QMC sections by type_id prefix
+            return t.startswith(self.type_prefix) or f"{t}_{resource_id.lower()}".startswith(self.type_prefix)
         if self.type_exact is not None and t != self.type_exact:
             return False
         if self.resource_id is not None:
@@ -44,7 +44,8 @@ class ResourceFilter:
     def may_select(self, resource_type: str) -> bool:
         """Whether some resource of this type could be selected (for indexing rules by type)."""
         t = resource_type.lower()
-        return any(e.everything or (e.type_prefix is not None and t.startswith(e.type_prefix))
+        return any(e.everything or (e.type_prefix is not None and (t.startswith(e.type_prefix)
+                                                                     or e.type_prefix.startswith(t + "_")))
                    or e.type_exact in (None, t) for e in self.entries)
 
     def selects_every(self, resource_type: str) -> bool:
@@ -74,7 +75,8 @@ class FilterError(ValueError):
         return (type(self), (str(self), self.offset))
 
 
-def parse_filter(text: str) -> ResourceFilter:
+def parse_filter(text: str, empty_id: str = "nothing") -> ResourceFilter:
+    """`empty_id` (semantics empty_id_filter): what `Stream_` (a type, no id) selects: nothing | every."""
     if text is None or not str(text).strip():
         raise FilterError("a resource filter is mandatory (e.g. Stream_*, App*, *)", 0)
     entries = []
@@ -85,7 +87,10 @@ def parse_filter(text: str) -> ResourceFilter:
         offset += len(raw) + 1
         if not entry:
             raise FilterError("empty entry in the resource filter (two commas in a row?)", pos)
-        entries.append(_parse_entry(entry, pos))
+        parsed = _parse_entry(entry, pos)
+        if parsed.resource_id == "" and empty_id == "every":
+            parsed = FilterEntry(entry, type_exact=parsed.type_exact)
+        entries.append(parsed)
     return ResourceFilter(str(text), tuple(entries))
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .ast import And, Bool, Call, Compare, Not, Or, ParsedCondition, Path, Str
 from .evaluator import (EvaluationFailure, TraceNode, _as_text, _equal, _Evaluator, _like, _matches_any,
-                        _matches_note, _ne_note, _shown, call_value)
+                        _matches_note, _ne_note, _shown, call_value, entity_meets_text, entity_text_note,
+                        entity_texts)
 
 
 def compiled_traced(parsed: ParsedCondition, semantics):
@@ -121,6 +122,7 @@ class _Compiler:
         left_text, right_text = self.text(node.left), self.text(node.right)
         show_right = not (isinstance(node.right, Str) and node.right.quoted)
         op, sem = node.op, self.sem
+        entity_note = entity_text_note(text, sem)
 
         if op in ("=", "=="):
             ci = op == "="
@@ -165,6 +167,9 @@ class _Compiler:
             shown_right = right_of(ctx, notes)
             left = shown_left if shown_left or not left_is_path else [""]
             right = shown_right if shown_right or not right_is_path else [""]
+            if entity_meets_text(left, right, op):
+                left, right = entity_texts(left, right, sem)
+                notes.append(entity_note)
             result = test(left, right, shown_left, shown_right, notes)
             operands = [(left_text, _shown(shown_left))]
             if show_right:

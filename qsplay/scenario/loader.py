@@ -14,20 +14,21 @@ from typing import Any, Callable
 
 from .. import defaults
 from ..engine.request import ANONYMOUS, make_request
-from ..model import (LICENSE_TYPES, RESOURCE_CLASSES, AllocationRecord, Check, CustomPropertyDefinition,
+from ..model import (ANONYMOUS_LABELS, LICENSE_TYPES, RESOURCE_CLASSES, AllocationRecord, Check, CustomPropertyDefinition,
                      License, LicenseRule, SecurityRule, Site, Stream,
                      UnknownReference, User, UserDirectory, VirtualProxy, parse_duration, parse_time, stable_id)
 from ..rules import ConditionError, FilterError, parse, parse_filter
 from ..rules.actions import ACTIONS, CONTEXTS, actions_from_mask, ALL_ACTIONS_MASK, normalize_action
 from ..semantics import CHOICES, Semantics
 from . import cache
+from .progress import report
 from .errors import Problem, ScenarioError
 from .section_access import read_section_access
 
 TOP_KEYS = ("qsplay", "name", "description", "platform", "default_rules", "now", "license",
             "user_directories", "users", "streams", "apps", "objects", "data_connections", "extensions",
             "content_libraries", "reload_tasks", "custom_properties", "virtual_proxies", "license_rules",
-            "security_rules", "checks", "semantics", "qlik_release")
+            "security_rules", "checks", "semantics", "qlik_release", "admin_resources")
 LICENSE_KEYS = ("key", "professional", "analyzer", "analyzer_capacity_minutes", "tokens", "overage_minutes",
                 "capacity_used_minutes", "allocations")
 ALLOCATION_KEYS = ("user", "access", "last_used", "quarantined_until", "excess", "deleted", "id")
@@ -56,8 +57,12 @@ SECURITY_RULE_KEYS = ("name", "resource_filter", "actions", "condition", "contex
 RULE_IDENTITY_KEYS = ("name", "id", "qrs_name", "seed_id", "type")
 CHECK_KEYS = ("name", "request", "expect", "denied_by", "access_type")
 # a check entry may instead be a step that moves the simulated site on (extension, docs/licensing.md)
-STEP_KEYS = ("name", "advance", "at", "logout", "deallocate", "allocate", "session", "access")
-STEP_ACTIONS = ("advance", "at", "logout", "deallocate", "allocate")
+STEP_KEYS = ("name", "advance", "at", "logout", "deallocate", "allocate", "session", "access",
+             "disable_rule", "enable_rule", "delete_rule", "edit_rule", "condition", "delete_user",
+             "set_anonymous", "proxy")
+# steps that change the site between requests (docs/scenario-format.md "Steps that change the site")
+SITE_STEPS = ("disable_rule", "enable_rule", "delete_rule", "edit_rule", "delete_user", "set_anonymous")
+STEP_ACTIONS = ("advance", "at", "logout", "deallocate", "allocate") + SITE_STEPS
 REQUEST_KEYS = ("proxy", "user", "resource", "action", "context", "at", "environment", "session")
 ACCESS_VALUES = ("professional", "analyzer", "user_access")
 DENIED_BY = ("authentication", "license", "security", "section_access")
@@ -136,6 +141,7 @@ def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = 
         except (NotFast, YamlRefused):
             pass  # the round-trip reader reads it, or says where it is wrong
         else:
+            report(0.7, "building the model")
             try:
                 site = site_from_document(data, filename, text, lenient, document=LazyDocument(text, filename))
             except ScenarioError:
@@ -438,6 +444,7 @@ class Reader:
         self.read_proxies(data, site)
         self.read_license_rules(data, site)
         self.read_security_rules(data, site)
+        self.read_admin_resources(data, site)
         for name, loader in SECTION_LOADERS.items():
             if name in data or name.startswith("_"):
                 loader(self, data.get(name), site)
@@ -463,6 +470,56 @@ class Reader:
             site.rule_set = RuleSet(DEFAULT_RELEASE, "default")
             return
         site.rule_set = RuleSet(name, "scenario", note)
+
+    def read_admin_resources(self, data, site: Site) -> None:
+        """The QMC's own resources. Built in (with the preinstalled rules): the QMC sections the admin
+        tables and the preinstalled rules name. Derived from the file: a SystemRule per security rule, a
+        VirtualProxyConfig per virtual proxy, a CustomPropertyDefinition per definition, a UserDirectory
+        per directory. Declared: `admin_resources: [{type: Tag, name: Finance}, {type: QmcSection, name:
+        Apps}]` for anything else (ServerNodeConfiguration, Tag, UserSyncTask, App.Content, ...)."""
+        from ..defaults.qmc import builtin_qmc_sections
+        from ..model.entities import ADMIN_KIND_TO_TYPE, AdminResource
+        by_type = {t.lower(): (k, t) for k, t in ADMIN_KIND_TO_TYPE.items()}
+
+        def add(kind: str, type_name: str, rid: str, name: str, item=None):
+            entity = AdminResource(id=rid, name=name, kind=type_name, location=_pos(item) if item is not None else None)
+            site.resources[kind].append(entity)
+            return entity
+        if site.default_rules:
+            for section in builtin_qmc_sections(site.security_rules):
+                add("qmc_section", "QmcSection", section, f"QmcSection_{section}")
+        for rule in site.security_rules:
+            add("system_rule", "SystemRule", rule.id or stable_id("rule", rule.name), rule.name)
+        for proxy in site.virtual_proxies:
+            add("virtual_proxy_config", "VirtualProxyConfig", stable_id("virtualproxy", proxy.prefix),
+                proxy.prefix or "central")
+        for definition in site.custom_properties:
+            add("custom_property_definition", "CustomPropertyDefinition", stable_id("customproperty", definition.name),
+                definition.name)
+        for directory in site.user_directories:
+            add("user_directory", "UserDirectory", stable_id("userdirectory", directory.name), directory.name)
+        for i, item in enumerate(self.seq(data, "admin_resources", "admin_resources")):
+            p = f"admin_resources[{i}]"
+            if not self.mapping(item, p, ("type", "name", "id", "owner", "properties", "app", "description"),
+                                "an admin resource"):
+                continue
+            type_text = self.text(item, "type", p, required=True) or ""
+            hit = by_type.get(type_text.lower())
+            if hit is None:
+                self.at_value(item, "type", p + ".type", f"unknown admin resource type {type_text!r}; types: "
+                                                         f"{', '.join(ADMIN_KIND_TO_TYPE.values())}")
+                continue
+            kind, type_name = hit
+            name = self.text(item, "name", p, required=True) or ""
+            sectioned = type_name in ("QmcSection", "HubSection")
+            rid = self.text(item, "id", p, default=None) or (name if sectioned else stable_id(kind, name))
+            entity = add(kind, type_name, rid, f"{type_name}_{name}" if sectioned else name, item)
+            entity.properties = self.multimap(item, "properties", p + ".properties")
+            entity.description = self.text(item, "description", p, default="") or ""
+            if item.get("owner") is not None:
+                entity.owner = self.ref_user(item, "owner", p + ".owner", site)
+            if item.get("app") is not None:
+                entity.app = self.ref_resource(item, "app", p + ".app", site, "app")
 
     def read_semantics(self, data, site: Site) -> None:
         node = data.get("semantics")
@@ -784,7 +841,7 @@ class Reader:
             if item.get("resource_filter") is not None:
                 rule.resource_filter = self.text(item, "resource_filter", p) or ""
                 try:
-                    rule.filter = parse_filter(rule.resource_filter)
+                    rule.filter = parse_filter(rule.resource_filter, site.semantics.empty_id_filter)
                 except FilterError as err:
                     self.in_scalar(item, "resource_filter", p + ".resource_filter", 1, err.offset + 1, str(err))
             if item.get("actions") is not None:
@@ -895,9 +952,47 @@ class Reader:
             step["access"] = self.choice(item, "access", path + ".access", ACCESS_VALUES, "professional")
         elif item.get("allocate") is not None:
             self.at_node(item, path, f"allocate needs access: one of {', '.join(ACCESS_VALUES)}")
+        self.read_site_step(item, path, site, step)
         name = self.text(item, "name", path, default=None) or ", ".join(
             f"{k} {item[k]}" for k in STEP_ACTIONS if item.get(k) is not None)
         site.checks.append(Check(name=name, request=None, expect="", location=_pos(item), raw=item, step=step))
+
+    def read_site_step(self, item, path: str, site: Site, step: dict) -> None:
+        """`- disable_rule: NAME` (also enable_rule, delete_rule; security or licence rules),
+        `- {edit_rule: NAME, condition: ...}`, `- delete_user: CORP\\bob`,
+        `- {set_anonymous: allow, proxy: public}`: what an administrator changes between two requests."""
+        for key in ("disable_rule", "enable_rule", "delete_rule", "edit_rule"):
+            if item.get(key) is None:
+                continue
+            name = str(item[key])
+            known = [r.name.casefold() for r in site.security_rules] + [r.name.casefold() for r in site.license_rules]
+            if name.casefold() not in known:
+                self.at_value(item, key, f"{path}.{key}", site._unknown(
+                    "rule", name, [r.name for r in site.security_rules] + [r.name for r in site.license_rules]))
+            step[key] = name
+        if item.get("edit_rule") is not None:
+            if "condition" not in item:
+                self.at_node(item, path, "edit_rule needs condition: the rule's new condition")
+            else:
+                step["condition"] = self.condition(item, "condition", path + ".condition")
+        elif "condition" in item:
+            self.at_value(item, "condition", path + ".condition", "condition goes with edit_rule")
+        if item.get("delete_user") is not None:
+            try:
+                step["delete_user"] = site.find_user(str(item["delete_user"]))
+            except UnknownReference as exc:
+                self.at_value(item, "delete_user", path + ".delete_user", str(exc))
+        if item.get("set_anonymous") is not None:
+            step["set_anonymous"] = self.choice(item, "set_anonymous", path + ".set_anonymous",
+                                                tuple(ANONYMOUS_LABELS), "none")
+            prefix = self.text(item, "proxy", path, default="") or ""
+            try:
+                site.find_proxy(prefix)
+            except UnknownReference as exc:
+                self.at_value(item, "proxy", path + ".proxy", str(exc))
+            step["proxy"] = prefix
+        elif item.get("proxy") is not None:
+            self.at_value(item, "proxy", path + ".proxy", "proxy goes with set_anonymous")
 
     def request(self, req, path: str, site: Site):
         user = req.get("user")

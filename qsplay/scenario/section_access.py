@@ -88,8 +88,17 @@ def build_table(header: list[str], rows: list[tuple[list[str], str]], source: st
         seen.add(name)
     if len(rows) > MAX_ROWS:
         raise TableError(f"the table has {len(rows):,} rows; qsplay reads at most {MAX_ROWS:,}")
+    from ..safe_text import describe, first_unsafe
+    for name in fields:
+        bad = first_unsafe(name)
+        if bad:
+            raise TableError(f"the field name {name!r} contains {describe(bad.group(0))}")
     out = []
     for number, (cells, where) in enumerate(rows, 1):
+        for cell in cells:
+            bad = first_unsafe(str(cell))
+            if bad:  # the same character policy as the scenario loader's
+                raise TableError(f"{where}: a value contains {describe(bad.group(0))}; not read")
         if len(cells) != len(fields):
             raise TableError(f"{where}: {len(cells)} values for {len(fields)} fields ({', '.join(fields)})")
         out.append(SectionAccessRow({f: str(c).strip().upper() for f, c in zip(fields, cells)}, number, where))

@@ -82,6 +82,11 @@ def key_bindings() -> KeyBindings:
 def toolbar(session: Session):
     def render():
         site = session.site
+        loading = session.loading
+        if loading is not None and not loading.done.is_set():
+            filled = int(loading.fraction * 20)
+            return HTML(f"<key>loading</key> {_esc(str(loading.path))} [{'#' * filled}{'.' * (20 - filled)}] "
+                        f"{loading.percent}%  <key>help</key> works now  <key>Ctrl-D</key> quit")
         who = session.settings.get("user")
         via = session.settings.get("proxy")
         clock = session.state.now.strftime("%Y-%m-%d %H:%M UTC") if session.state else ""
@@ -114,6 +119,7 @@ def make_prompt(session: Session, input=None, output=None, history=None) -> Prom
         history=history if history is not None else _history(),
         auto_suggest=AutoSuggestFromHistory(),
         bottom_toolbar=toolbar(session),
+        refresh_interval=0.5,  # the toolbar's progress bar moves while a site loads
         style=style,
         input=input,
         output=output,
@@ -197,14 +203,21 @@ def run_script(session: Session, lines, out=sys.stdout, err=sys.stderr) -> int:
     return worst
 
 
+BACKGROUND_BYTES = 1_000_000  # sites from this size load in the background, with progress in the toolbar
+
+
 def run_shell(path: str | None = None, input=None, output=None, history=None) -> int:
     session = Session()
+    interactive = input is not None or sys.stdin.isatty()
     try:
-        session.load(path if path else demo_path())
+        if path and interactive and _size(path) >= BACKGROUND_BYTES:
+            session.load_in_background(path)  # the prompt is usable at once
+        else:
+            session.load(path if path else demo_path())
     except ScenarioError as exc:
         print(escape_unsafe(str(exc)), file=sys.stderr)
         return 2
-    if input is None and not sys.stdin.isatty():
+    if not interactive:
         return run_script(session, sys.stdin)
     prompt = make_prompt(session, input=input, output=output, history=history)
 
@@ -218,10 +231,11 @@ def run_shell(path: str | None = None, input=None, output=None, history=None) ->
             sys.stdout.flush()
 
     site = session.site
-    write(f"qsplay: {site.name} ({len(site.users)} users, {len(site.streams)} streams, {len(site.apps)} apps, "
-          f"{len(site.security_rules)} security rules). Try: help, can CORP\\alice read stream:Public\n")
-    for warning in site.extra.get("warnings", []):
-        write(f"note: {warning}\n")
+    if site is None and session.loading is not None:
+        write(f"qsplay: loading {path} in the background (progress in the bottom bar); help works now, "
+              f"commands that need the site say how far it has got\n")
+    else:
+        _banner(site, write)
     while True:
         try:
             line = prompt.prompt()
@@ -236,6 +250,20 @@ def run_shell(path: str | None = None, input=None, output=None, history=None) ->
                 continue
             return 0
         execute(session, line, write)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0  # the loader says what is wrong with it
+
+
+def _banner(site, write) -> None:
+    write(f"qsplay: {site.name} ({len(site.users)} users, {len(site.streams)} streams, {len(site.apps)} apps, "
+          f"{len(site.security_rules)} security rules). Try: help, can CORP\\alice read stream:Public\n")
+    for warning in site.extra.get("warnings", []):
+        write(f"note: {warning}\n")
 
 
 def _confirm_quit(prompt: PromptSession) -> bool:
