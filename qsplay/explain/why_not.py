@@ -19,6 +19,7 @@ from ..rules.ast import Compare, Path, Str
 from ..scenario import ScenarioError
 from . import edits as E
 from .audit import audit
+from .licence_fixes import licence_candidates, licence_facts
 from .preview import diff_audits
 
 PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, "section_access": 3, None: 4}
@@ -58,10 +59,11 @@ class Suggestion:
 class WhyNot:
     decision: Decision
     suggestions: list[Suggestion] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)  # what made the phase refuse (licence: pools, allocations)
 
     def to_dict(self) -> dict:
         return {"request": self.decision.request.to_dict(), "decision": self.decision.decision,
-                "denied_by": self.decision.denied_by,
+                "denied_by": self.decision.denied_by, "facts": list(self.facts),
                 "suggestions": [s.to_dict() for s in self.suggestions]}
 
     def to_text(self) -> str:
@@ -69,6 +71,8 @@ class WhyNot:
         if d.allowed:
             return f"{d.summary()}\nnothing to change: the request is allowed\n"
         lines = [d.summary(), ""]
+        if self.facts:
+            lines += ["why:"] + [f"  - {fact}" for fact in self.facts] + [""]
         if not self.suggestions:
             lines.append("no change found that would grant this (checked by re-running the engine)")
         for s in self.suggestions:
@@ -101,6 +105,8 @@ def why_not(site: Site, request: Request, compute_gains: bool = True) -> WhyNot:
     result = WhyNot(decision)
     if decision.allowed:
         return result
+    if decision.denied_by == "license" and decision.identity is not None and decision.identity.user is not None:
+        result.facts = licence_facts(site, decision, _state_at(site, request))
     found: dict[str, list[E.Edit]] = {}
 
     def explore(current: Site, chain: list[E.Edit], current_decision: Decision, depth: int) -> None:
@@ -183,14 +189,20 @@ def _license_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
                                            "user.IsAnonymous()")])
         return out
     user = identity.user
-    used = {t: sum(1 for u in site.users if t in u.access) for t in ("professional", "analyzer")}
-    for access_type in ("analyzer", "professional"):
-        if used[access_type] < getattr(lic, access_type):
-            out.append([E.allocate_access(user.qualified, access_type)])
-    if lic.key == "signed" and lic.analyzer_capacity_minutes > 0:
+    out += licence_candidates(site, decision, _state_at(site, decision.request))
+    if lic.key == "signed" and lic.analyzer_capacity_minutes > 0 and not any(
+            a["code"] == "minutes_used_up" for a in decision.license.attempts):
         out.append([E.add_license_rule(f"{user.user_id} uses analyzer capacity", "analyzer_capacity",
                                        f'user.userDirectory = "{user.directory}" and user.userId = "{user.user_id}"')])
     return out
+
+
+def _state_at(site: Site, request: Request):
+    """The licence state when the request happens (a fresh start, moved to its `at`)."""
+    state = engine_for(site).new_state()
+    if request.at is not None:
+        state.advance_to(request.at)
+    return state
 
 
 def access_type_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
