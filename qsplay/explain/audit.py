@@ -53,6 +53,7 @@ class Audit:
         self._user_index = {u: i for i, u in enumerate(users)}
         self._resource_index = {r: i for i, r in enumerate(resources)}
         self._cells: list[AuditCell] | None = None
+        self.refused: dict[str, str] = {}  # user -> why the proxy refuses them (their cells are empty)
 
     def _at(self, ui: int, ri: int) -> dict:
         got = self.exceptions.get((ui, ri))
@@ -159,7 +160,14 @@ class Audit:
         return {(c.user, c.resource, a) for c in self.cells for a in c.actions}
 
     def to_dict(self) -> dict:
-        return {"context": self.context, "cells": [c.to_dict() for c in self.cells]}
+        out = {"context": self.context, "cells": [c.to_dict() for c in self.cells]}
+        if self.refused:
+            out["refused"] = dict(self.refused)
+        return out
+
+    def refused_note(self) -> str:
+        return "".join(f"{user}: refused at authentication ({why}), as decide and can say: no licence or rule "
+                       f"is reached, so nothing is granted\n" for user, why in self.refused.items())
 
 
 # (site, user, resource, context) -> {action: [granting rules]}; the fast evaluator plugs in here
@@ -194,6 +202,27 @@ def audit_subjects(site: Site, users: Iterable[str] | None = None, include_anony
 def audit(site: Site, users: Iterable[str] | None = None, resources: Iterable[str] | None = None,
           kinds: Iterable[str] | None = None, context: str = "hub", include_anonymous: bool = False,
           evaluator=None, progress: bool = False) -> Audit:
+    """Who may do what, as decide answers it: a user the proxy refuses (inactive, blocked, removed)
+    reaches no rule, so their cells are empty and `refused` says why."""
+    result = _audit(site, users, resources, kinds, context, include_anonymous, evaluator, progress)
+    if site.platform == "cloud":
+        return result
+    from ..engine.authentication import refused_because
+    subjects = audit_subjects(site, users, include_anonymous)
+    refused = {u.qualified: why for u in subjects if not u.is_anonymous and (why := refused_because(u))}
+    if refused:
+        empty = max(result.user_class, default=-1) + 1  # a class of their own, with no answers
+        for ui, user in enumerate(result.users):
+            if user in refused:
+                result.user_class[ui] = empty
+        result.exceptions = {k: v for k, v in result.exceptions.items() if result.users[k[0]] not in refused}
+        result._cells = None
+    result.refused = refused
+    return result
+
+
+def _audit(site: Site, users, resources, kinds, context: str, include_anonymous: bool, evaluator,
+           progress: bool) -> Audit:
     subjects = audit_subjects(site, users, include_anonymous)
     if site.platform == "cloud" and not kinds and not resources:
         kinds = ["app", "space"]
@@ -259,6 +288,10 @@ TABLE_LIMIT = 20000  # granted cells; beyond this a table helps nobody, a summar
 
 
 def render_summary(result: Audit) -> str:
+    return _render_summary(result) + result.refused_note()
+
+
+def _render_summary(result: Audit) -> str:
     s = result.summary()
     lines = [f"audit, context {s['context']}: {s['users']:,} users x {s['resources']:,} resources = "
              f"{s['cells']:,} cells, {s['granted_cells']:,} grant something"]
@@ -280,7 +313,8 @@ def render_table(result: Audit) -> str:
     resources = [r for r in result.resources if any(c.resource == r for c in result.cells)]
     shown = {r: one_line(r) for r in resources}  # a name with a line break cannot forge rows
     if not users:
-        return f"no access granted in the {result.context} to the selected users and resources\n"
+        return (f"no access granted in the {result.context} to the selected users and resources\n"
+                + result.refused_note())
     from ..rules.actions import ACTION_LETTERS
     lookup = {(c.user, c.resource): c.letters if all(a in ACTION_LETTERS for a in c.actions)
               else _short_actions(c.actions) for c in result.cells}
@@ -299,7 +333,7 @@ def render_table(result: Audit) -> str:
     for r in resources:
         lines.append(shown[r].ljust(rw) + "  " + "  ".join((lookup.get((u, r)) or "-").ljust(w)
                                                       for u, w in zip(users, widths)).rstrip())
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + result.refused_note()
 
 
 def _short_actions(actions: list[str]) -> str:

@@ -12,6 +12,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 from ..scenario.document import yaml_rt
 from ..scenario.loader import MAX_SESSION_TIMEOUT_MINUTES
 from . import mapping
+from . import licence_state
 from .reader import Export, QrsError, read_folder
 
 SECTIONS = ("user_directories", "users", "custom_properties", "streams", "apps", "objects", "data_connections",
@@ -134,6 +135,8 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
         users.append(CommentedMap(directory=user["directory"], id=user["id"]))
     security, licences, left_out = mapping.rule_entries(export.records["systemrule"] + export.records["package"], report,
                                                         release=release)
+    if export.licence:
+        _licence_state(export, doc, users, licences, report)
     directories = sorted({u["directory"] for u in users})
     sections = {
         "user_directories": [CommentedMap(name=d) for d in directories],
@@ -160,6 +163,37 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
                 lines.append(f"    {text}")
         doc.yaml_set_comment_before_after_key("qsplay", before="\n".join(lines))
     return doc, left_out
+
+
+def _licence_state(export: Export, doc: CommentedMap, users: list, licences: list[dict], report: list[str]) -> None:
+    """`now` (the dump's time), `license:` (pools and allocations) and the login access groups' tokens
+    and used passes, from the licence endpoints (qrs/licence_state.py)."""
+    from datetime import datetime
+    now = licence_state.dump_time(export.folder, export.licence, report) if export.folder else None
+    if now is not None:
+        doc["now"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    known = {f"{u['directory']}\\{u['id']}".casefold(): f"{u['directory']}\\{u['id']}" for u in users}
+    section, added, groups = licence_state.licence_section(export.licence, known, now, report)
+    users.extend(CommentedMap(directory=u["directory"], id=u["id"]) for u in added)
+    if section is not None:
+        doc["license"] = section
+        doc.yaml_set_comment_before_after_key("license", before="from license*.json (pool sizes, allocations at `now`)")
+    given: set[str] = set()
+    for rule in licences:
+        group = str(rule.get("resource_filter", "")).partition("_")[2].strip().lower()
+        if rule.get("type") != "login_access" or group not in groups:
+            continue
+        if group in given:
+            report.append(f"licence rule {rule['name']!r}: its login access group's tokens are counted on the first "
+                          f"rule pointing at it")
+            continue
+        given.add(group)
+        tokens, passes = groups[group]
+        if tokens:
+            rule["tokens"] = tokens
+        if passes:
+            rule["passes_used"] = passes if isinstance(passes, int) else \
+                [p.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(p, datetime) else p for p in passes]
 
 
 def write_scenario(doc: CommentedMap, path: str | Path):
