@@ -344,13 +344,13 @@ class Reader:
         value = node.get(key, default)
         if value is None:
             return default
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
         if isinstance(value, bool) or not isinstance(value, int):
-            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
             self.at_value(node, key, path, f"{key} should be a whole number, not {shown}")
             return default
         if minimum is not None and value < minimum:
-            self.at_value(node, key, path, f"{key} cannot be negative" if minimum == 0
-                          else f"{key} must be at least {minimum}")
+            self.at_value(node, key, path, f"{key} cannot be negative ({shown})" if minimum == 0
+                          else f"{key} must be at least {minimum}, not {shown}")
             return default
         if maximum is not None and value > maximum:
             self.at_value(node, key, path, f"{key} must be at most {maximum:,}")
