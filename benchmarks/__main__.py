@@ -1,4 +1,5 @@
 """Benchmarks, run on demand: `python -m benchmarks [--quick] [--json]` from the project root
+(`python -m benchmarks --realistic --size M` runs benchmarks/from_files.py instead)
 (cedarpy comes with `pip install -e '.[bench]'`).
 
 One run on one machine, on the generated site (qsplay.synthetic.large_site), reports:
@@ -43,6 +44,9 @@ def _cedar_requests(site, pairs, actions_for):
 
 
 def main(argv: list[str]) -> int:
+    if "--realistic" in argv:  # the user's steps from files on realistic sites: benchmarks/from_files.py
+        from benchmarks.from_files import main as from_files
+        return from_files([a for a in argv if a != "--realistic"])
     quick = "--quick" in argv
     as_json = "--json" in argv
     from qsplay.engine import engine_for, make_request

@@ -1,6 +1,9 @@
 """The tutorial notebooks' source: run `python notebooks/build_notebooks.py` after editing, and commit
 the .ipynb files it writes (without outputs). Each notebook explains as it goes and ends with
-exercises whose answers the engine checks."""
+exercises whose answers the engine checks.
+
+Jupyter runs a notebook's kernel in the notebook's own folder, so scenario paths here are relative
+to notebooks/ (`../scenarios/...`); tests/test_notebooks.py runs them from there too."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -129,7 +132,7 @@ allocated professional, allocated analyzer, professional rules, analyzer rules, 
 rules, then (token licences) user access and login access. When nothing applies the hub says
 *"You cannot access Qlik Sense because you have no access pass"* — whatever the security rules say.
 """),
-        code('''load scenarios/no-access-pass.yaml
+        code('''load ../scenarios/no-access-pass.yaml
 can ACME\\dana read stream:Sales'''),
         md("Why-not finds the licence change that would let her in, checked by re-running the engine:"),
         code("why-not --user ACME\\dana --resource stream:Sales"),
@@ -137,7 +140,7 @@ can ACME\\dana read stream:Sales'''),
 Login access passes run on a clock: one pass covers 60 minutes, 1 token gives 10 passes, and a used
 pass returns after 28 days.
 """),
-        code('''load scenarios/licence-login-passes.yaml
+        code('''load ../scenarios/licence-login-passes.yaml
 can anonymous read stream:Everyone
 licence
 time +28d
@@ -147,6 +150,12 @@ licence'''),
 On the login-passes site, check that a visitor gets in (`expect allow ...`).
 """),
         code("expect allow anonymous:learner read stream:Everyone"),
+        md("""
+## Try it: the licence panel
+`licence-panel` moves the clock and makes requests; watch passes being used and coming back
+(the same state that `licence`, `sessions` and `state` show).
+"""),
+        code("licence-panel"),
     ]),
     "04-anonymous-hub.ipynb": (QSPLAY_KERNEL, [
         md("""
@@ -164,6 +173,12 @@ Qlik Support's *How to allow Anonymous Hub access* lists three things that must 
         code("can anonymous read stream:Public"),
         md("The path, as a graph — proxy → licence rule → stream rule → stream → app:"),
         code('graph --user anonymous --proxy public --resource "app:Market Trends"'),
+        md("""
+## Try it: the explorer
+`explore` opens dropdowns for proxy, user, resource, action and context; the decision, its trace and
+its graph follow every change. Try the visitor on the central proxy, then on `public`.
+"""),
+        code("explore"),
         md("""
 ## Exercise
 The anonymous rule is *Only in hub*. Make visitors see the Public stream in the QMC context as well,
@@ -185,7 +200,7 @@ anonymous access*.) The same three phases apply: identity, entitlement, permissi
 """),
         code("""
 import qsplay
-cloud = qsplay.Site("scenarios/cloud-anonymous-sharing.yaml")
+cloud = qsplay.Site("../scenarios/cloud-anonymous-sharing.yaml")
 cloud.decide("ACME\\\\olga", "app:Market data", "toggle_anonymous_access")
 """),
         md("A tenant admin without a space role cannot even open the app:"),
@@ -215,12 +230,21 @@ change before you make it, and proposes the smallest fixes for a denied request.
 """),
         code("""
 import qsplay
-site = qsplay.Site("scenarios/lint-showcase.yaml")
+site = qsplay.Site("../scenarios/lint-showcase.yaml")
 print(site.run("lint"))
 """),
         code("site.audit(kinds=['stream'], include_anonymous=True)"),
         md("The riskiest finding: anonymous visitors may update apps. Preview disabling that rule:"),
         code("print(site.run('preview --disable \"Anonymous edits apps\"'))"),
+        md("""
+The rule editor shows the same audit diff as you type a rule (here: what a narrower anonymous rule
+would take away and give):
+"""),
+        code("""
+from qsplay.widgets import RuleEditor
+RuleEditor(site, name="Anonymous reads apps", resource_filter="App_*", actions="read",
+           condition="user.IsAnonymous()")
+"""),
         md("Back on the demo site, why can Bob not open Alice's draft, and what would fix it?"),
         code("""
 demo = qsplay.Site.demo()

@@ -95,11 +95,11 @@ class WhyNotView:
         self.suggestions = result.suggestions
 
     def _repr_html_(self) -> str:
-        import html
-        items = "".join(f"<li><b>{s.rank}.</b> [{html.escape(s.phase)}] {html.escape(s.change)}</li>"
+        from .safe_text import html_text
+        items = "".join(f"<li><b>{s.rank}.</b> [{html_text(s.phase)}] {html_text(s.change)}</li>"
                         for s in self.suggestions) or "<li>nothing to change</li>"
         from .render.html import CSS
-        return f'{CSS}<div class="qsp"><div class="verdict deny">{html.escape(self.result.decision.summary())}' \
+        return f'{CSS}<div class="qsp"><div class="verdict deny">{html_text(self.result.decision.summary())}' \
                f"</div><ol style='list-style:none'>{items}</ol></div>"
 
     def __str__(self) -> str:

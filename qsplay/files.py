@@ -16,6 +16,7 @@ shows it like any other command error.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 import tempfile
@@ -186,3 +187,17 @@ def _kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "not a regular file"
+
+
+def fingerprint(data: bytes) -> str:
+    """What a file held when it was read: `save` compares it with the file on disk, so a change
+    made since (another session, an editor adding a comment) is never silently overwritten."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def fingerprint_of(path: str | Path) -> str | None:
+    """The fingerprint of the file now, or None when there is no readable regular file."""
+    try:
+        return fingerprint(read_bytes(path))
+    except FileProblem:
+        return None

@@ -11,7 +11,8 @@ Input: a scenario may not contain them, raw or written as a YAML escape ("\\e", 
 import-qrs refuses a QRS export that would bring them in (`first_unsafe`).
 Output: every front end shows them as visible `\\uXXXX` escapes (`escape_unsafe`), which is also a
 valid JSON escape of the same character, so escaped JSON stays the same JSON.
-Per format: `html_text` (HTML), `dot_quoted` (Graphviz), `csv_cell` (spreadsheets) build on it.
+Per format: `html_text` (HTML), `csv_text` (CSV for spreadsheets) build on it; Graphviz labels are
+made plain text in one place, qsplay/graph/render.py `_text`.
 """
 from __future__ import annotations
 
@@ -56,13 +57,6 @@ def html_text(text: str) -> str:
     return html.escape(escape_unsafe(str(text)), quote=True)
 
 
-def dot_quoted(text: str) -> str:
-    """A Graphviz quoted string ("..."), plain text whatever it contains: never an HTML-like label
-    (<...>), no record-field syntax, and no escString sequences (\\N, \\G, \\l) from the data."""
-    text = one_line(str(text))
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -73,3 +67,15 @@ def csv_cell(value) -> str:
     if text.startswith(FORMULA_START):
         text = "'" + text
     return escape_unsafe(text)
+
+
+def csv_text(header: list[str], rows) -> str:
+    """CSV through the csv module (quotes, commas and newlines in data cannot forge rows or
+    columns), every cell through csv_cell."""
+    import csv
+    import io
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
+    return buf.getvalue()

@@ -20,7 +20,8 @@ API (small on purpose; other tests add endpoints to it):
 `StandinQrs(certs, site, client_certs=False, auth=fn, prefix="jwt")` stands in for a virtual proxy
 instead: no client certificate asked; `auth(headers) -> bool` decides (False: 401); paths are
 /jwt/qrs/…. `require_user="UserDirectory=…; UserId=…"`
-answers 403 to any other X-Qlik-User.
+answers 403 to any other X-Qlik-User. `server_cert=(certs.misnamed_cert, certs.misnamed_key)`: a server
+certificate for another host name.
 
 `Request` passed to handlers: .method, .path (after /qrs/), .query (dict), .body (parsed JSON or
 None), .headers. `default_site()` gives recorded responses (tests/data/qrs/exports, real QRS JSON)
@@ -36,7 +37,7 @@ import ssl
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
@@ -59,6 +60,8 @@ class Certificates:
     stranger_key: Path
     other_key: Path  # a key that is not client.pem's
     other_ca: Path  # another CA's root.pem
+    misnamed_cert: Path  # a server certificate from the site's CA for another host name
+    misnamed_key: Path
 
 
 def make_certificates(folder: Path) -> Certificates:
@@ -79,7 +82,7 @@ def make_certificates(folder: Path) -> Certificates:
     def name(cn):
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
-    def issue(subject_key, cn, issuer_key, issuer_name, ca=False, server=False):
+    def issue(subject_key, cn, issuer_key, issuer_name, ca=False, server=False, names=None):
         builder = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(issuer_name or name(cn))
                    .public_key(subject_key.public_key()).serial_number(x509.random_serial_number())
                    .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
@@ -93,8 +96,8 @@ def make_certificates(folder: Path) -> Certificates:
             builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
                                             critical=False)
         if server:
-            builder = builder.add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            alt = names or [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            builder = builder.add_extension(x509.SubjectAlternativeName(alt), critical=False)
         return builder.sign(issuer_key, hashes.SHA256())
 
     def write_cert(path, cert):
@@ -110,7 +113,7 @@ def make_certificates(folder: Path) -> Certificates:
     ca_key, other_ca_key = key(), key()
     ca = issue(ca_key, "standin-CA", ca_key, None, ca=True)
     other_ca = issue(other_ca_key, "stranger-CA", other_ca_key, None, ca=True)
-    server_key, client_key, stranger_key, other_key = key(), key(), key(), key()
+    server_key, client_key, stranger_key, other_key, misnamed_key = key(), key(), key(), key(), key()
     site = folder / "site"
     return Certificates(
         folder=site,
@@ -124,6 +127,10 @@ def make_certificates(folder: Path) -> Certificates:
         stranger_key=write_key(folder / "stranger_key.pem", stranger_key),
         other_key=write_key(folder / "other_key.pem", other_key),
         other_ca=write_cert(folder / "other_root.pem", other_ca),
+        misnamed_cert=write_cert(folder / "misnamed.pem", issue(misnamed_key, "qlik-central.example", ca_key, ca.subject,
+                                                               server=True,
+                                                               names=[x509.DNSName("qlik-central.example")])),
+        misnamed_key=write_key(folder / "misnamed_key.pem", misnamed_key),
     )
 
 
@@ -157,8 +164,10 @@ class _Trouble:
 
 class StandinQrs:
     def __init__(self, certs: Certificates, site: dict[str, Any] | None = None, require_user: str | None = None,
-                 client_certs: bool = True, auth: Callable[[dict], bool] | None = None, prefix: str = ""):
+                 client_certs: bool = True, auth: Callable[[dict], bool] | None = None, prefix: str = "",
+                 server_cert: tuple[Path, Path] | None = None):
         self.certs = certs
+        self.server_cert = server_cert or (certs.server_cert, certs.server_key)  # (certificate, key)
         self.prefix = f"/{prefix.strip('/')}" if prefix.strip("/") else ""  # a virtual proxy's: /<prefix>/qrs/...
         self.client_certs = client_certs
         self.auth = auth
@@ -203,7 +212,7 @@ class StandinQrs:
 
     def start(self) -> "StandinQrs":
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(self.certs.server_cert), str(self.certs.server_key))
+        context.load_cert_chain(str(self.server_cert[0]), str(self.server_cert[1]))
         if self.client_certs:
             context.verify_mode = ssl.CERT_REQUIRED  # like port 4242: no client certificate, no connection
             context.load_verify_locations(cafile=str(self.certs.ca))

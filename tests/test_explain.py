@@ -69,7 +69,11 @@ def test_group_suggestion_from_a_false_comparison(demo):
     first = result.suggestions[0]
     assert first.kind == "add_group" and first.change == "add CORP\\bob to group Finance"
     # Budget 2027 becomes readable through Stream, and so exportable (ExportAppData) and offline (Offline access)
-    assert first.also_gains == {"users": 0, "cells": 3}
+    assert (first.also_gains["users"], first.also_gains["cells"]) == (0, 3)
+    assert first.also_gains["examples"] == ["CORP\\bob read, export_data, access_offline app:Budget 2027"]
+    text = result.to_text()
+    assert "also: CORP\\bob read, export_data, access_offline app:Budget 2027" in text
+    assert "the rule it adds: resource filter Stream_" in text and "actions read" in text
 
 
 def test_allowed_request_has_no_suggestions(demo):

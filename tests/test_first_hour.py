@@ -113,3 +113,27 @@ def test_piped_input_runs_as_a_script_cleanly():
     ok = subprocess.run([QSPLAY], input="expect allow anonymous read stream:Public via public\n",
                         capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert ok.returncode == 0 and ok.stdout.startswith("✔")
+
+
+def test_file_names_complete_where_a_file_is_asked_for(session, monkeypatch):
+    from qsplay.commands.completion import completions
+    monkeypatch.chdir(ROOT)
+    assert [c.text for c in completions(session, "load sce")] == ["scenarios/"]
+    assert "scenarios/no-access-pass.yaml" in [c.text for c in completions(session, "load scenarios/no")]
+    assert [c.text for c in completions(session, "import-qrs tests/data/qrs/ex")] == ["tests/data/qrs/exports/"]
+    assert "scenarios/" in [c.text for c in completions(session, "graph -o sc")]
+
+
+def test_audit_agrees_with_can_for_an_inactive_user(session):
+    # KB 000035663's seed: Carol's account is inactive, so the proxy refuses her ("Your account is
+    # inactive...") before any rule: the audit must not show her reading anything
+    from qsplay.explain.audit import audit
+    result = audit(session.site, include_anonymous=True)
+    assert result.refused == {"CORP\\carol": "inactive"}
+    for ref in result.resources:
+        if result.granted("CORP\\carol", ref):
+            raise AssertionError(f"audit grants Carol {ref}")
+    assert "CORP\\carol: refused at authentication (inactive)" in run(session, "audit --anonymous")
+    assert run(session, "can CORP\\carol read stream:Finance").startswith("DENY")
+    run(session, "user CORP\\carol --inactive no")
+    assert audit(session.site).granted("CORP\\carol", "stream:Finance")

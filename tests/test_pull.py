@@ -258,3 +258,27 @@ def test_cli_as_users_run_it(certs, tmp_path):
     run = subprocess.run(["qsplay", "audit", "site.yaml", "--user", "CORP\\user00001", "--format", "summary"],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode in (0, 1), run.stderr
+
+
+def test_a_server_that_never_answers_is_named_after_the_retries(certs):
+    with StandinQrs(certs, default_site(users=5)) as qrs:
+        qrs.stall("about", seconds=2, times=2)
+        c = client(qrs, certs, retries=1, timeout=0.5)
+        with pytest.raises(QrsHttpError, match=r"about: no answer from 127\.0\.0\.1:\d+ within 0\.5 s, 2 tries"):
+            c.get("about")
+
+
+def test_a_server_certificate_for_another_host_name_is_named(certs):
+    with StandinQrs(certs, default_site(users=5), server_cert=(certs.misnamed_cert, certs.misnamed_key)) as qrs:
+        with pytest.raises(QrsHttpError, match="not issued for this host name; use the name the certificate"):
+            client(qrs, certs, retries=0).get("about")
+
+
+def test_fresh_leaves_nothing_of_the_earlier_pull(certs, tmp_path):
+    site = default_site(users=5)
+    with StandinQrs(certs, site) as qrs:
+        pull(client(qrs, certs), tmp_path / "dump", progress=False)
+    del site["tag"]  # gone on the server: a fresh pull must not keep the old file
+    with StandinQrs(certs, site) as qrs:
+        result = pull(client(qrs, certs), tmp_path / "dump", progress=False, fresh=True)
+    assert "tag" in result.missing and not (tmp_path / "dump" / "tag.json").exists()

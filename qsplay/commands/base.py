@@ -61,6 +61,43 @@ class Output:
         return self.to_text()
 
 
+class BackgroundLoad:
+    """A site loading in a thread: fraction done, stage, and the error if it does not load."""
+
+    def __init__(self, session: "Session", path: Path):
+        import threading
+        self.session, self.path = session, path
+        self.fraction, self.stage, self.error = 0.0, "reading", None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="qsplay-load", daemon=True)
+
+    @property
+    def percent(self) -> int:
+        return int(self.fraction * 100)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.done.wait(timeout)
+
+    def _progress(self, fraction: float, stage: str) -> None:
+        self.fraction, self.stage = fraction, stage
+
+    def _run(self) -> None:
+        from ..scenario.progress import reporting
+        try:
+            with reporting(self._progress):
+                self.session.load(self.path)
+            self.fraction, self.stage = 1.0, "loaded"
+        except ScenarioError as exc:
+            self.error = exc
+        except Exception as exc:  # never a traceback from a thread: the next command says what happened
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.done.set()
+
+
 @dataclass
 class Session:
     """A loaded site and what happened to it: the simulated state and what-if edits."""
@@ -71,6 +108,8 @@ class Session:
     original: Site | None = None  # as loaded or last saved: for diff and unsaved-edit checks
     undo_stack: list = field(default_factory=list)
     settings: dict = field(default_factory=dict)  # front-end preferences (identity for `as`, proxy, ...)
+    on_disk: str | None = None  # files.fingerprint of `path` as loaded or last saved
+    loading: Any = None  # BackgroundLoad while a site loads in the background (shell, kernel)
     state_log: list = field(default_factory=list)  # what asking changed in the licence state, since load/reset
     _dirty_cache: list = field(default_factory=list, repr=False)
 
@@ -79,9 +118,17 @@ class Session:
         self.use(site, Path(path))
         return site
 
+    def load_in_background(self, path: str | Path) -> "BackgroundLoad":
+        """Start loading a (large) site in a thread; until it is in, commands that need the site say
+        how far it has got, and the rest work. `self.loading` reports progress and any error."""
+        self.loading = BackgroundLoad(self, Path(path))
+        self.loading.start()
+        return self.loading
+
     def use(self, site: Site, path: Path | None = None) -> None:
         from ..engine import engine_for
         self.site, self.path = site, path
+        self.on_disk = site.extra.get("content_hash")
         # sites are never changed in place (what-if edits build new ones), so the loaded one is the original
         self.original = site
         self.undo_stack.clear()
@@ -145,12 +192,19 @@ class Session:
             self._dirty_cache[:] = [key, not same]
         return self._dirty_cache[1]
 
-    def mark_saved(self, path: Path) -> None:
+    def mark_saved(self, path: Path, fingerprint: str | None = None) -> None:
         self.path = path
+        self.on_disk = fingerprint
         self.original = self.site
         self.site.source = str(path)
 
     def require_site(self) -> Site:
+        loading = self.loading
+        if loading is not None and loading.error is not None:
+            raise CommandError(f"the site did not load: {loading.error}")
+        if loading is not None and not loading.done.is_set():
+            raise CommandError(f"the site is still loading ({loading.percent}%, {loading.stage}); try again in a "
+                               f"moment — help and commands that need no site work now")
         if self.site is None:
             raise CommandError("no scenario is loaded; use: load FILE")
         return self.site
@@ -239,7 +293,7 @@ def command(name: str, summary: str, scenarios: str = "one", examples: tuple[str
     """Register a command: decorate `configure(parser)`; the returned object's `.runs` sets the body."""
     def register(run: Callable[[Session, argparse.Namespace], Output]):
         configure = getattr(run, "configure", lambda p: None)
-        cmd = Command(name, summary, configure, _files_said_plainly(run), scenarios, examples, aliases, cli,
+        cmd = Command(name, summary, configure, _guarded(run), scenarios, examples, aliases, cli,
                       description, raw)
         REGISTRY[name] = cmd
         for alias in aliases:
@@ -248,15 +302,18 @@ def command(name: str, summary: str, scenarios: str = "one", examples: tuple[str
     return register
 
 
-def _files_said_plainly(run):
-    """A file a command cannot write or read (qsplay/files.py) is a command error, not a bug."""
+def _guarded(run):
+    """Every command: `matches` has one time budget for the whole command (rules/evaluator.py),
+    and a file it cannot write or read (qsplay/files.py) is a command error, not a bug."""
     import functools
     from ..files import FileProblem
+    from ..rules.evaluator import match_budget
 
     @functools.wraps(run)
     def guarded(session, args):
         try:
-            return run(session, args)
+            with match_budget():
+                return run(session, args)
         except FileProblem as exc:
             raise CommandError(str(exc)) from None
     return guarded

@@ -5,12 +5,14 @@ import argparse
 
 from ..model import ANONYMOUS_LABELS, UnknownReference
 from ..rules.actions import CONTEXT_LABELS, sort_actions
+from ..safe_text import one_line
 from .base import CommandError, Output, Session, arguments, command
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     if not rows:
         return "(none)\n"
+    rows = [[one_line(str(c)) for c in r] for r in rows]  # a name with a line break cannot forge rows
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()
     out = [line, "  ".join("-" * w for w in widths)]

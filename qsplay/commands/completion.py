@@ -57,6 +57,8 @@ def completions(session: Session, text: str) -> list[Completion]:
         parser = cmd.parser()
         flags = sorted({s for a in parser._actions for s in a.option_strings if s.startswith("--")})
         return _from(flags, current, "flag")
+    if previous in FILE_FLAGS or (cmd.name in FILE_COMMANDS and len(done) <= FILE_COMMANDS[cmd.name]):
+        return file_completions(current, folders_only=cmd.name == "import-qrs" and previous not in FILE_FLAGS)
     site = session.site
     if site is None:
         return []
@@ -107,6 +109,36 @@ def _words(text: str) -> list[str]:
         return split_words(text)
     except Exception:
         return text.split()
+
+
+FILE_COMMANDS = {"load": 1, "save": 1, "import-qrs": 1, "replay": 2, "check": 99}  # name -> file words it takes
+FILE_FLAGS = ("-o", "--output")
+
+
+def file_completions(current: str, folders_only: bool = False) -> list[Completion]:
+    """File and folder names (folders end in /), relative to the working directory as typed."""
+    import os
+    typed = current.strip('"')
+    folder, _, prefix = typed.rpartition("/")
+    base = os.path.expanduser(folder + "/" if folder else "./") if folder or not typed.startswith("/") else "/"
+    try:
+        entries = sorted(os.scandir(base), key=lambda e: e.name)
+    except OSError:
+        return []
+    out = []
+    for entry in entries:
+        if not entry.name.startswith(prefix) or (entry.name.startswith(".") and not prefix.startswith(".")):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if folders_only and not is_dir:
+            continue
+        text = (folder + "/" if folder else "") + entry.name + ("/" if is_dir else "")
+        shown = f'"{text}"' if " " in text else text
+        out.append(Completion(shown, -len(current), entry.name + ("/" if is_dir else ""), "folder" if is_dir else "file"))
+    return out[:200]
 
 
 def _from(choices, current: str, meta: str) -> list[Completion]:

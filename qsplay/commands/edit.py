@@ -13,7 +13,8 @@ from ..model import UnknownReference
 from ..rules import ConditionError, parse
 from ..rules.actions import CONTEXTS, normalize_action
 from ..explain import edits as E
-from ..scenario.document import dump, entry, find_user, flow_list, save_atomically, set_value
+from ..files import fingerprint, fingerprint_of, write_atomically
+from ..scenario.document import dump, entry, find_user, flow_list, set_value
 from .base import CommandError, Output, Session, arguments, command
 
 
@@ -235,9 +236,12 @@ def run_diff(session: Session, args: argparse.Namespace) -> Output:
     return Output((text or "no edits\n") + _state_note(session), data={"diff": text, "state_changes": session.state_log})
 
 
-@command("save", "write the edited scenario (comments and key order kept; atomic)", scenarios="none", cli=False,
+@command("save", "write the edited scenario (comments and key order kept; atomic; refuses to overwrite a "
+                 "file changed on disk since it was loaded unless --force)", scenarios="none", cli=False,
          examples=("save my-site.yaml",))
-@arguments(lambda p: p.add_argument("file", nargs="?"))
+@arguments(lambda p: (p.add_argument("file", nargs="?"),
+                      p.add_argument("--force", action="store_true",
+                                     help="overwrite the file even if it changed on disk since it was loaded")))
 def run_save(session: Session, args: argparse.Namespace) -> Output:
     site = session.require_site()
     target = Path(args.file) if args.file else session.path
@@ -249,6 +253,26 @@ def run_save(session: Session, args: argparse.Namespace) -> Output:
             raise CommandError("this is a built-in scenario; save it under a new name: save FILE")
     except OSError:
         pass
-    save_atomically(site.extra["document"], target)
-    session.mark_saved(target)
+    _refuse_lost_changes(session, target, args.force)
+    text = dump(site.extra["document"])
+    write_atomically(target, text)
+    session.mark_saved(target, fingerprint(text.encode("utf-8")))
     return Output(f"saved {target}\n")
+
+
+def _refuse_lost_changes(session: Session, target: Path, force: bool) -> None:
+    """Saving over the loaded file when it changed on disk since (another session saved, an editor
+    added a comment) would silently drop that change: refuse, and say what to do."""
+    if force or session.path is None or session.on_disk is None or not target.exists():
+        return
+    try:
+        same = target.resolve() == session.path.resolve()
+    except OSError:
+        same = False
+    if not same:
+        return
+    now = fingerprint_of(target)
+    if now is not None and now != session.on_disk:
+        raise CommandError(f"{target} changed on disk since it was loaded (another session or an editor); "
+                           f"saving would drop that change. Keep both: save OTHER.yaml and compare; or "
+                           f"overwrite it: save --force")

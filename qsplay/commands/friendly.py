@@ -127,9 +127,15 @@ def run_eval(session: Session, args: argparse.Namespace) -> Output:
     except UnknownReference as exc:
         raise CommandError(str(exc))
 
+    solver = session.engine.security.solver(user, context)
+    traces: dict = {}
+
     def has_privilege(target, action, trace):
-        sub = session.engine.security.evaluate(user, target, action, context, trace=trace)
-        return sub.allowed, sub if trace else None
+        if not trace:
+            return solver.answer((target.key, action), target), None
+        sub = session.engine.security.evaluate(user, target, action, context, trace=True, solver=solver,
+                                               traces=traces)
+        return sub.allowed, sub
     ctx = EvalContext(user=user, resource=resource, environment=Environment({}), semantics=site.semantics,
                       has_privilege=has_privilege)
     try:

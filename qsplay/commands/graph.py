@@ -21,7 +21,8 @@ class GraphOutput(Output):
 
     def to_html(self) -> str:
         from ..graph.render import render
-        return render(self.dot, "svg").decode("utf-8")
+        from ..graph.render import fit_width
+        return fit_width(render(self.dot, "svg").decode("utf-8"))
 
 
 def _flags(p: argparse.ArgumentParser) -> None:
@@ -32,6 +33,8 @@ def _flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context", "-c", default="hub", choices=("hub", "qmc"))
     p.add_argument("--proxy", "-p", default=None, help="for a decision: the virtual proxy prefix")
     p.add_argument("--limit", type=int, default=120, help="node limit (default 120)")
+    p.add_argument("--each", action="store_true",
+                   help="whole site: one node per user and resource even on a big site (default: classes)")
     p.add_argument("-o", "--output", help="FILE.svg, FILE.png or FILE.dot (default: print DOT)")
 
 
@@ -70,8 +73,16 @@ def run_graph(session: Session, args: argparse.Namespace) -> Output:
         elif args.rule:
             graph = rule_view(site, args.rule, args.context)
         else:
-            graph = site_graph(site, args.context)
-            graph.graph["title"] = f"{site.name}: who reaches what, through which rules ({args.context})"
+            from ..graph.grouping import grouped_site_graph, needs_grouping
+            if needs_grouping(site) and not args.each:
+                graph = grouped_site_graph(site, args.context)
+                graph.graph["title"] = (f"{site.name}: who reaches what, through which rules ({args.context}); "
+                                        f"{graph.graph['users']} users in {graph.graph['user_classes']} classes, "
+                                        f"{graph.graph['resources']} resources in {graph.graph['resource_classes']} "
+                                        f"classes, alike ones merged (graph --each: one node each)")
+            else:
+                graph = site_graph(site, args.context)
+                graph.graph["title"] = f"{site.name}: who reaches what, through which rules ({args.context})"
     except (UnknownReference, ValueError) as exc:
         raise CommandError(str(exc))
     dot = to_dot(graph, args.limit)
@@ -82,6 +93,9 @@ def run_graph(session: Session, args: argparse.Namespace) -> Output:
         if fmt not in ("svg", "png", "dot", "gv"):
             raise CommandError("-o wants a .svg, .png or .dot file")
         data = dot.encode() if fmt in ("dot", "gv") else render(dot, fmt)
+        if fmt == "svg":
+            from ..graph.render import fit_width
+            data = fit_width(data.decode("utf-8")).encode("utf-8")
         write_atomically(path, data)
         written = str(path)
     out = GraphOutput(graph, dot, written)

@@ -51,6 +51,15 @@ def _pull_arguments(p: argparse.ArgumentParser) -> None:
                                "(a virtual proxy, for the header, JWT and Windows routes)")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="the folder to write (new, empty, or an "
                                                                        "earlier pull of the same server to resume)")
+    _route_arguments(p)
+    p.add_argument("--page-size", type=int, default=1000, metavar="N",
+                   help="records per page on big endpoints (default 1000)")
+    p.add_argument("--fresh", action="store_true", help="start again instead of resuming an earlier pull in DIR")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _route_arguments(p: argparse.ArgumentParser) -> None:
+    """How to reach and authenticate to a live QRS (pull and verify)."""
     cert = p.add_argument_group("certificate route (the default)")
     cert.add_argument("--cert-dir", metavar="FOLDER", help="the QMC's export: client.pem, client_key.pem, root.pem")
     cert.add_argument("--cert", metavar="client.pem")
@@ -69,10 +78,11 @@ def _pull_arguments(p: argparse.ArgumentParser) -> None:
     tls.add_argument("--insecure", action="store_true", help="do not check the server's certificate (said loudly)")
     tls.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per request (default 60)")
     tls.add_argument("--retries", type=int, default=4, help="on 5xx answers and timeouts, with backoff (default 4)")
-    p.add_argument("--page-size", type=int, default=1000, metavar="N",
-                   help="records per page on big endpoints (default 1000)")
-    p.add_argument("--fresh", action="store_true", help="start again instead of resuming an earlier pull in DIR")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _route_from(args):
+    from ..qrs.client import Route, certificate_files, read_token
+    return _route(args, Route, certificate_files, read_token)
 
 
 # No `examples=`: every pull needs a live server, so the templates are in the description, where the

@@ -62,10 +62,21 @@ def authenticate(site: Site, request: Request, steps: list[Step]) -> Identity:
         step(f"{proxy.label} is set to \"Always anonymous user\": everyone is anonymous, so "
              f"{user.qualified}'s own identity is not used; they are {anon.qualified}.", "note")
         return Identity(anon, True, "anonymous", proxy)
-    if user.inactive or user.blacklisted or user.removed_externally:
-        why = ("inactive" if user.inactive else "blocked" if user.blacklisted
-               else "removed externally (gone from the user directory)")
+    why = refused_because(user)
+    if why is not None:
         step(f"{user.qualified} is {why}: \"{INACTIVE_MESSAGE}\"", "fail")
         return Identity(user, False, "refused", proxy, INACTIVE_MESSAGE)
     step(f"{user.qualified} signs in through {proxy.label} ({proxy.authentication} authentication).", "pass")
     return Identity(user, False, "user", proxy)
+
+
+def refused_because(user) -> str | None:
+    """Why the proxy refuses a signed-in user before any licence or rule is looked at (None: it does
+    not). The one test: decide's authentication and the audit share it."""
+    if user.inactive:
+        return "inactive"
+    if user.blacklisted:
+        return "blocked"
+    if user.removed_externally:
+        return "removed externally (gone from the user directory)"
+    return None

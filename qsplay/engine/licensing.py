@@ -221,7 +221,8 @@ class Licensing:
                 rules = self.matching_rules(identity, request, t, steps)
                 pool = getattr(lic, t)
                 if not rules:
-                    attempts.add(t, False, "no_rule", f"no {t} access allocated and no {t} access rule matches")
+                    if attempts.code(t) != "excess":  # the excess allocation is the reason worth telling
+                        attempts.add(t, False, "no_rule", f"no {t} access allocated and no {t} access rule matches")
                     continue
                 rule = rules[0]
                 if pool == 0:

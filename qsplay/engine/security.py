@@ -5,13 +5,17 @@ If no rules evaluate to True then the user will be denied access." (Qlik Support
 evaluation). A rule is considered when it is enabled, its resource filter selects the resource,
 it carries the action and its context covers the request's. `HasPrivilege` asks this same
 engine about a related resource, in the same context (which context Qlik uses there is
-UNCONFIRMED; the trace says so), and a cycle counts as no privilege.
+UNCONFIRMED; the trace says so); questions that depend on each other are answered as a fixpoint
+within a budget (engine/privileges.py), and a privilege only its own cycle would grant is not granted.
 """
 from __future__ import annotations
 
 from ..model import Entity, SecurityRule, Site
 from ..rules import EvalContext, EvaluationFailure, Environment, evaluate
 from .decision import RuleEvaluation, SecurityResult
+from .privileges import PrivilegeSolver
+
+MAX_TRACE_DEPTH = 12  # HasPrivilege levels a trace expands (object -> app -> stream needs three)
 
 
 class SecurityEngine:
@@ -35,38 +39,39 @@ class SecurityEngine:
         return hit
 
     def evaluate(self, user, resource: Entity, action: str, context: str, environment: dict | None = None,
-                 trace: bool = True, _stack: tuple = (), all_granting: bool = False,
-                 _memo: dict | None = None) -> SecurityResult:
+                 trace: bool = True, all_granting: bool = False, solver: PrivilegeSolver | None = None,
+                 _stack: tuple = (), traces: dict | None = None) -> SecurityResult:
         """Decide one action. Without `trace` the first granting rule ends the search, unless
-        `all_granting` asks for every rule that grants (the audit lists them all)."""
+        `all_granting` asks for every rule that grants (the audit lists them all). HasPrivilege is
+        answered by the decision's PrivilegeSolver (a fixpoint with a budget, engine/privileges.py);
+        with `trace` each nested question is shown once, with the answer the fixpoint gave."""
         env = Environment(environment)
+        solver = solver or self.solver(user, context, environment)
         stack = _stack + ((resource.key, action),)
+        traced = traces if traces is not None else {}  # nested results shown, one per question
         result = SecurityResult(False, self.site.ref_of(resource), action)
-        # within one decision a HasPrivilege question is answered once (an object's rules may ask
-        # about its stream through the app and directly); answers that met a cycle depend on the
-        # path they were asked from, so those are not kept
-        memo = _memo if _memo is not None else {"cycles": 0}
 
         def has_privilege(target: Entity, wanted: str, want_trace: bool):
-            if (target.key, wanted) in stack:
-                memo["cycles"] += 1
-                note = SecurityResult(False, self.site.ref_of(target), wanted,
-                                      notes=[f"{self.site.ref_of(target)} {wanted} is already being decided further up "
-                                             f"(a HasPrivilege cycle), so it counts as not granted"])
-                return False, note if want_trace else None
-            key = (target.key, wanted, want_trace)
-            known = memo.get(key)
-            if known is not None:
-                return known
-            cycles = memo["cycles"]
-            sub = self.evaluate(user, target, wanted, context, environment, want_trace, stack, _memo=memo)
-            if want_trace:
+            key = (target.key, wanted)
+            granted = solver.answer(key, target)
+            if not (want_trace and trace):
+                return granted, None
+            if key in stack:
+                how = ("granted by a rule that does not depend on it" if granted else
+                       "no rule grants it without relying on itself, so it counts as not granted")
+                return granted, SecurityResult(granted, self.site.ref_of(target), wanted, notes=[
+                    f"{self.site.ref_of(target)} {wanted} is already being decided further up (a HasPrivilege cycle): {how}"])
+            if key not in traced:
+                if len(stack) >= MAX_TRACE_DEPTH:
+                    return granted, SecurityResult(granted, self.site.ref_of(target), wanted, notes=[
+                        f"{self.site.ref_of(target)} {wanted}: {'granted' if granted else 'not granted'} (not traced further: "
+                        f"more than {MAX_TRACE_DEPTH} HasPrivilege levels)"])
+                sub = self.evaluate(user, target, wanted, context, environment, True, solver=solver, _stack=stack,
+                                    traces=traced)
                 sub.notes.append(f"asked by HasPrivilege(\"{wanted}\") in the same context ({context}); "
                                  f"which context Qlik uses here is UNCONFIRMED")
-            answer = sub.allowed, sub if want_trace else None
-            if memo["cycles"] == cycles:
-                memo[key] = answer
-            return answer
+                traced[key] = sub
+            return granted, traced[key]
 
         ctx = EvalContext(user=user, resource=resource, environment=env, semantics=self.site.semantics,
                           has_privilege=has_privilege)
@@ -114,6 +119,26 @@ class SecurityEngine:
             result.notes.append(f"no security rule's resource filter selects {self.site.ref_of(resource)} "
                                 f"({resource.kind}), so nothing can grant it")
         return result
+
+    def solver(self, user, context: str, environment: dict | None = None) -> PrivilegeSolver:
+        """The HasPrivilege answers of one decision (this user, context and environment)."""
+        env = Environment(environment)
+        semantics = self.site.semantics
+
+        def grants(key, target: Entity, ask) -> bool:
+            wanted = key[1]
+            ctx = EvalContext(user=user, resource=target, environment=env, semantics=semantics,
+                              has_privilege=lambda t, a, _trace: (ask((t.key, a), t), None))
+            for rule in self.rules_for(target):
+                if self._skip_reason(rule, wanted, context)[0] is not None:
+                    continue
+                try:
+                    if evaluate(rule.parsed, ctx, False)[0]:
+                        return True
+                except EvaluationFailure:
+                    continue
+            return False
+        return PrivilegeSolver(grants)
 
     @staticmethod
     def _skip_reason(rule: SecurityRule, action: str, context: str) -> tuple[str | None, str]:

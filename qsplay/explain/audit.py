@@ -16,6 +16,7 @@ from ..engine.authentication import anonymous_user
 from ..engine.security import SecurityEngine
 from ..model import Entity, Site, User
 from ..rules.actions import ACTIONS, letters, sort_actions
+from ..safe_text import one_line
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Audit:
         self._user_index = {u: i for i, u in enumerate(users)}
         self._resource_index = {r: i for i, r in enumerate(resources)}
         self._cells: list[AuditCell] | None = None
+        self.refused: dict[str, str] = {}  # user -> why the proxy refuses them (their cells are empty)
 
     def _by_class(self, ui: int, ri: int) -> dict:
         if self.columns is not None:
@@ -209,7 +211,14 @@ class Audit:
         return {(c.user, c.resource, a) for c in self.cells for a in c.actions}
 
     def to_dict(self) -> dict:
-        return {"context": self.context, "cells": [c.to_dict() for c in self.cells]}
+        out = {"context": self.context, "cells": [c.to_dict() for c in self.cells]}
+        if self.refused:
+            out["refused"] = dict(self.refused)
+        return out
+
+    def refused_note(self) -> str:
+        return "".join(f"{user}: refused at authentication ({why}), as decide and can say: no licence or rule "
+                       f"is reached, so nothing is granted\n" for user, why in self.refused.items())
 
 
 # (site, user, resource, context) -> {action: [granting rules]}; the fast evaluator plugs in here
@@ -244,6 +253,33 @@ def audit_subjects(site: Site, users: Iterable[str] | None = None, include_anony
 def audit(site: Site, users: Iterable[str] | None = None, resources: Iterable[str] | None = None,
           kinds: Iterable[str] | None = None, context: str = "hub", include_anonymous: bool = False,
           evaluator=None, progress: bool = False) -> Audit:
+    """Who may do what, as decide answers it: a user the proxy refuses (inactive, blocked, removed)
+    reaches no rule, so their cells are empty and `refused` says why."""
+    result = _audit(site, users, resources, kinds, context, include_anonymous, evaluator, progress)
+    if site.platform == "cloud":
+        return result
+    from ..engine.authentication import refused_because
+    subjects = audit_subjects(site, users, include_anonymous)
+    refused = {u.qualified: why for u in subjects if not u.is_anonymous and (why := refused_because(u))}
+    if refused:
+        if result.columns is not None:  # users are bits: clear theirs
+            keep = ~sum(1 << ui for ui, user in enumerate(result.users) if user in refused)
+            result.columns = {rc: {action: [(rule, bits & keep) for rule, bits in grants if bits & keep]
+                                   for action, grants in column.items()}
+                              for rc, column in result.columns.items()}
+        else:
+            empty = max(result.user_class, default=-1) + 1  # a class of their own, with no answers
+            for ui, user in enumerate(result.users):
+                if user in refused:
+                    result.user_class[ui] = empty
+        result.exceptions = {k: v for k, v in result.exceptions.items() if result.users[k[0]] not in refused}
+        result._cells = None
+    result.refused = refused
+    return result
+
+
+def _audit(site: Site, users, resources, kinds, context: str, include_anonymous: bool, evaluator,
+           progress: bool) -> Audit:
     users_given = bool(users)
     subjects = audit_subjects(site, users, include_anonymous)
     if site.platform == "cloud" and not kinds and not resources:
@@ -311,6 +347,10 @@ TABLE_LIMIT = 20000  # granted cells; beyond this a table helps nobody, a summar
 
 
 def render_summary(result: Audit) -> str:
+    return _render_summary(result) + result.refused_note()
+
+
+def _render_summary(result: Audit) -> str:
     s = result.summary()
     lines = [f"audit, context {s['context']}: {s['users']:,} users x {s['resources']:,} resources = "
              f"{s['cells']:,} cells, {s['granted_cells']:,} grant something"]
@@ -331,14 +371,16 @@ def render_table(result: Audit) -> str:
     with_cells = {c.user for c in result.cells}, {c.resource for c in result.cells}  # sets: one pass
     users = [u for u in result.users if u in with_cells[0]]
     resources = [r for r in result.resources if r in with_cells[1]]
+    shown = {r: one_line(r) for r in resources}  # a name with a line break cannot forge rows
     if not users:
-        return f"no access granted in the {result.context} to the selected users and resources\n"
+        return (f"no access granted in the {result.context} to the selected users and resources\n"
+                + result.refused_note())
     from ..rules.actions import ACTION_LETTERS
     lookup = {(c.user, c.resource): c.letters if all(a in ACTION_LETTERS for a in c.actions)
               else _short_actions(c.actions) for c in result.cells}
-    short = {u: "anonymous" if u.startswith("NONE\\anonymous") else u if len(u) <= 18 else u[:8] + "…" + u[-8:]
+    short = {u: one_line("anonymous" if u.startswith("NONE\\anonymous") else u if len(u) <= 18 else u[:8] + "…" + u[-8:])
              for u in users}
-    rw = max(len(r) for r in resources)
+    rw = max(len(shown[r]) for r in resources)
     widths = [max([len(short[u]), 4] + [len(lookup.get((u, r)) or "") for r in resources]) for u in users]
     cloud = any(not c.letters or len(c.letters) < len(c.actions) for c in result.cells)
     legend = ("Qlik Cloud actions, abbreviated by initials: o open, p publish, sa share app, cl copy link, "
@@ -349,9 +391,9 @@ def render_table(result: Audit) -> str:
     lines = [f"audit, context {result.context} ({legend})", ""]
     lines.append(" " * rw + "  " + "  ".join(short[u].ljust(w) for u, w in zip(users, widths)))
     for r in resources:
-        lines.append(r.ljust(rw) + "  " + "  ".join((lookup.get((u, r)) or "-").ljust(w)
+        lines.append(shown[r].ljust(rw) + "  " + "  ".join((lookup.get((u, r)) or "-").ljust(w)
                                                       for u, w in zip(users, widths)).rstrip())
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + result.refused_note()
 
 
 def _short_actions(actions: list[str]) -> str:
@@ -360,11 +402,7 @@ def _short_actions(actions: list[str]) -> str:
 
 
 def render_csv(result: Audit) -> str:
-    import csv
-    import io
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["user", "resource", "context", "letters", "actions", "rules"])
-    for c in result.cells:
-        writer.writerow([c.user, c.resource, result.context, c.letters, " ".join(c.actions), "; ".join(c.rules)])
-    return buf.getvalue()
+    from ..safe_text import csv_text
+    return csv_text(["user", "resource", "context", "letters", "actions", "rules"],
+                    ([c.user, c.resource, result.context, c.letters, " ".join(c.actions), "; ".join(c.rules)]
+                     for c in result.cells))

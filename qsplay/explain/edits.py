@@ -26,6 +26,7 @@ class Edit:
     # the same change made on a loaded site in place; returns what undoes it. None: only the document
     # form exists, and `trying` falls back to re-reading the edited document
     model: Callable[[Site], Undo] | None = field(default=None, repr=False)
+    detail: str = ""  # what the change writes, shown before it is applied (a new rule's filter, actions, condition)
 
 
 def apply_edits(site: Site, edits: list[Edit]) -> Site:
@@ -257,7 +258,15 @@ def add_rule(values: dict) -> Edit:
         return _appended(site.security_rules, rule)
     return Edit("add_rule", f"add the rule \"{values['name']}\"",
                 lambda doc: section(doc, "security_rules").append(entry(values)),
-                model if _rule_fields({k: v for k, v in values.items() if k != "name"}) is not None else None)
+                model if _rule_fields({k: v for k, v in values.items() if k != "name"}) is not None else None,
+                _rule_detail(values))
+
+
+def _rule_detail(values: dict) -> str:
+    actions = values.get("actions") or []
+    return (f"resource filter {values.get('resource_filter', '')}; actions "
+            f"{', '.join(actions) if isinstance(actions, (list, tuple)) else actions}; "
+            f"condition {values.get('condition') or '(none: everyone)'}; context {values.get('context', 'both')}")
 
 
 def _find_by_id_or_name(document, section_name: str, ref: str):

@@ -268,10 +268,10 @@ def _grants(site: Site, engine: SecurityEngine, rule: SecurityRule) -> set[tuple
     out = set()
     for context in contexts:
         for user in subjects:
+            solver = engine.solver(user, context)  # HasPrivilege answers, shared by this user's cells
             for target in targets:
-                def has_privilege(t, a, trace, user=user, context=context):
-                    sub = engine.evaluate(user, t, a, context, trace=False)
-                    return sub.allowed, None
+                def has_privilege(t, a, trace, solver=solver):
+                    return solver.answer((t.key, a), t), None
                 ctx = EvalContext(user=user, resource=target, environment=Environment({}),
                                   semantics=site.semantics or Semantics(), has_privilege=has_privilege)
                 try:

@@ -55,11 +55,12 @@ class Preview:
         return "\n".join(lines) + "\n"
 
     def to_csv(self) -> str:
-        rows = ["user,resource,change,action"]
+        from ..safe_text import csv_text
+        rows = []
         for c in self.changes:
-            rows += [f'"{c.user}","{c.resource}",gained,{a}' for a in c.gained]
-            rows += [f'"{c.user}","{c.resource}",lost,{a}' for a in c.lost]
-        return "\n".join(rows) + "\n"
+            rows += [[c.user, c.resource, "gained", a] for a in c.gained]
+            rows += [[c.user, c.resource, "lost", a] for a in c.lost]
+        return csv_text(["user", "resource", "change", "action"], rows)
 
 
 def diff_audits(before: Audit, after: Audit) -> list[Change]:

@@ -92,25 +92,9 @@ def render_opens(cells: list[OpenCell]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@dataclass
-class TableFinding:
-    code: str
-    rule: str  # what the finding is about (the lint output's "rule" column): "section access of app:NAME"
-    message: str
-    fix: str
-
-    @property
-    def severity(self) -> str:
-        from .lint import SEVERITY
-        return SEVERITY[self.code]
-
-    def to_dict(self) -> dict:
-        return {"code": self.code, "rule": self.rule, "severity": self.severity, "message": self.message,
-                "fix": self.fix}
-
-
-def lint_section_access(site: Site) -> list[TableFinding]:
-    out: list[TableFinding] = []
+def lint_section_access(site: Site) -> list[Finding]:
+    from .lint import Finding  # lint imports this module lazily
+    out: list[Finding] = []
     groups = {g.upper() for u in site.users for g in u.groups}
     for app in site.apps:
         table = app.section_access
@@ -118,19 +102,19 @@ def lint_section_access(site: Site) -> list[TableFinding]:
             continue
         ref = f"section access of {app.ref}"
         if not table.has_scheduler():
-            out.append(TableFinding(
+            out.append(Finding(
                 "section-access-no-scheduler", ref, f"no row gives {SCHEDULER} access: a scheduled reload of the app "
                 f"fails (Qlik's QSEoW example has ADMIN, {SCHEDULER})",
                 f"add the row {{ACCESS: ADMIN, USERID: {SCHEDULER}}}"))
         for name, values in (table.data or {}).items():
             lower = [v for v in values if v != v.upper()]
             if name.upper() in table.reduction_fields and name != name.upper():
-                out.append(TableFinding("section-access-lower-case-data", ref,
+                out.append(Finding("section-access-lower-case-data", ref,
                                         f"the data field {name!r} is not upper-case, so it does not link to "
                                         f"{name.upper()} (section access names are upper-cased)",
                                         f"load it as Upper-case: LOAD ... AS {name.upper()}"))
             if lower and name.upper() in table.reduction_fields:
-                out.append(TableFinding("section-access-lower-case-data", ref,
+                out.append(Finding("section-access-lower-case-data", ref,
                                         f"{len(lower)} value(s) of {name} in the data are not upper-case "
                                         f"({', '.join(lower[:5])}): section access values are upper-cased, so no "
                                         f"user can be reduced to them",
@@ -139,12 +123,12 @@ def lint_section_access(site: Site) -> list[TableFinding]:
         for values, n in seen.items():
             if n > 1:
                 shown = ", ".join(f"{k}={v}" for k, v in values if v)
-                out.append(TableFinding("section-access-duplicate-row", ref, f"the row {shown} appears {n} times",
+                out.append(Finding("section-access-duplicate-row", ref, f"the row {shown} appears {n} times",
                                         "remove the copies"))
         if "GROUP" in table.fields:
             for group in table.listed("GROUP"):
                 if group not in groups:
-                    out.append(TableFinding("section-access-unknown-group", ref,
+                    out.append(Finding("section-access-unknown-group", ref,
                                             f"no user of the site is in the GROUP {group} (groups are compared "
                                             f"upper-cased)", "check the group's name against the user directory"))
     return out

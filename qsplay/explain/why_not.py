@@ -19,6 +19,7 @@ from ..rules.ast import Compare, Path, Str
 from ..scenario import ScenarioError
 from . import edits as E
 from .audit import audit
+from .licence_fixes import licence_candidates, licence_facts
 from .preview import diff_audits
 
 PHASE_ORDER = {"authentication": 0, "license": 1, "security": 2, "section_access": 3, None: 4}
@@ -29,6 +30,7 @@ KIND_ORDER = ["add_space_role", "allow_public_link_creation", "turn_on_anonymous
 MAX_DEPTH = 3
 MAX_BRANCH = 8
 GAINS_LIMIT = 400_000  # user x resource pairs beyond which also_gains is not computed
+GAINS_NAMED = 6  # extra grants named in the text (the JSON's also_gains.examples)
 
 
 @dataclass
@@ -57,10 +59,11 @@ class Suggestion:
 class WhyNot:
     decision: Decision
     suggestions: list[Suggestion] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)  # what made the phase refuse (licence: pools, allocations)
 
     def to_dict(self) -> dict:
         return {"request": self.decision.request.to_dict(), "decision": self.decision.decision,
-                "denied_by": self.decision.denied_by,
+                "denied_by": self.decision.denied_by, "facts": list(self.facts),
                 "suggestions": [s.to_dict() for s in self.suggestions]}
 
     def to_text(self) -> str:
@@ -68,6 +71,8 @@ class WhyNot:
         if d.allowed:
             return f"{d.summary()}\nnothing to change: the request is allowed\n"
         lines = [d.summary(), ""]
+        if self.facts:
+            lines += ["why:"] + [f"  - {fact}" for fact in self.facts] + [""]
         if not self.suggestions:
             lines.append("no change found that would grant this (checked by re-running the engine)")
         for s in self.suggestions:
@@ -81,6 +86,12 @@ class WhyNot:
                 else:
                     gains = f"  (also grants {g['cells']} more action(s), all to the same requester)"
             lines.append(f"{s.rank}. [{s.phase}] {s.change}{gains}")
+            for edit in s.edits:
+                if edit.detail:
+                    lines.append(f"     the rule it adds: {edit.detail}")
+            if s.also_gains and s.also_gains.get("examples"):
+                more = s.also_gains.get("unnamed", 0)
+                lines.append("     also: " + "; ".join(s.also_gains["examples"]) + (f"; and {more} more" if more > 0 else ""))
         return "\n".join(lines) + "\n"
 
 
@@ -130,6 +141,8 @@ def why_not(site: Site, request: Request, compute_gains: bool = True) -> WhyNot:
     result = WhyNot(decision)
     if decision.allowed:
         return result
+    if decision.denied_by == "license" and decision.identity is not None and decision.identity.user is not None:
+        result.facts = licence_facts(site, decision, _state_at(site, request))
     found: dict[str, list[E.Edit]] = {}
     states = _FreshStates(site) if site.platform == "windows" else None
 
@@ -213,14 +226,20 @@ def _license_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
                                            "user.IsAnonymous()")])
         return out
     user = identity.user
-    used = {t: sum(1 for u in site.users if t in u.access) for t in ("professional", "analyzer")}
-    for access_type in ("analyzer", "professional"):
-        if used[access_type] < getattr(lic, access_type):
-            out.append([E.allocate_access(user.qualified, access_type)])
-    if lic.key == "signed" and lic.analyzer_capacity_minutes > 0:
+    out += licence_candidates(site, decision, _state_at(site, decision.request))
+    if lic.key == "signed" and lic.analyzer_capacity_minutes > 0 and not any(
+            a["code"] == "minutes_used_up" for a in decision.license.attempts):
         out.append([E.add_license_rule(f"{user.user_id} uses analyzer capacity", "analyzer_capacity",
                                        f'user.userDirectory = "{user.directory}" and user.userId = "{user.user_id}"')])
     return out
+
+
+def _state_at(site: Site, request: Request):
+    """The licence state when the request happens (a fresh start, moved to its `at`)."""
+    state = engine_for(site).new_state()
+    if request.at is not None:
+        state.advance_to(request.at)
+    return state
 
 
 def access_type_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]:
@@ -239,14 +258,33 @@ def access_type_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]
     return [[E.change_access_type(user.qualified, limit.access_type, "professional", why)]]
 
 
-def _security_candidates(site: Site, user, resource, action: str, context: str, environment, depth: int):
+def _security_candidates(site: Site, user, resource, action: str, context: str, environment, depth: int,
+                         _asked: dict | None = None):
+    """Candidate edits; a nested HasPrivilege question is explored once per why-not (issue 18: k
+    mutually dependent rules re-explored each other's candidates, over 100 s at k=8)."""
+    asked = _asked if _asked is not None else {}
+    key = (resource.key, action, depth)
+    if key in asked:
+        return asked[key]
+    asked[key] = []  # a cycle back to this question adds nothing
+    asked[key] = _security_candidates_of(site, user, resource, action, context, environment, depth, asked)
+    return asked[key]
+
+
+def _security_candidates_of(site: Site, user, resource, action: str, context: str, environment, depth: int,
+                            asked: dict):
     engine = engine_for(site).security
     editable_user = not getattr(user, "is_anonymous", False)
     out: list[list[E.Edit]] = []
 
+    solver = engine.solver(user, context, environment)
+    traces: dict = {}
+
     def has_privilege(target, wanted, trace):
-        sub = engine.evaluate(user, target, wanted, context, environment, trace=trace)
-        return sub.allowed, sub if trace else None
+        if not trace:
+            return solver.answer((target.key, wanted), target), None
+        sub = engine.evaluate(user, target, wanted, context, environment, trace=True, solver=solver, traces=traces)
+        return sub.allowed, sub
 
     ctx = EvalContext(user=user, resource=resource, environment=Environment(environment),
                       semantics=site.semantics, has_privilege=has_privilege)
@@ -281,7 +319,8 @@ def _security_candidates(site: Site, user, resource, action: str, context: str, 
                     out.extend([f] + rule_fixes for f in fixes)
         if depth > 0:
             for target, wanted in _failed_privileges(node, site):
-                for sub in _security_candidates(site, user, target, wanted, context, environment, depth - 1)[:4]:
+                for sub in _security_candidates(site, user, target, wanted, context, environment, depth - 1,
+                                                asked)[:4]:
                     out.append(sub + rule_fixes)
     out.extend(_publish_candidates(site, user, resource, action, context))
     scope = ("user.IsAnonymous()" if not editable_user else
@@ -391,12 +430,14 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
     me = decision.identity.user.qualified if decision.identity and decision.identity.user is not None else None
     target = site.ref_of(site.find_resource(decision.request.resource))
     anonymous = bool(decision.identity and decision.identity.anonymous)
-    cells, users = 0, set()
+    cells, users, named = 0, set(), []
     for c in changes:
         mine = c.user == me or (anonymous and c.user.startswith("NONE\\"))
         gained = [a for a in c.gained if not (mine and c.resource == target and a == decision.request.action)]
         if gained:
             cells += len(gained)
+            named.append((f"{'anonymous' if c.user.startswith('NONE') else c.user} {', '.join(gained)} {c.resource}",
+                          len(gained)))
             if not mine:
                 users.add(c.user)
     if opened_app is not None:  # opening an app is a cell of its own (the audit's "opens")
@@ -405,4 +446,5 @@ def _also_gains(site: Site, edits: list[E.Edit], decision: Decision, before: lis
                 cells += 1
                 if who != me:
                     users.add(who)
-    return {"users": len(users), "cells": cells}
+    return {"users": len(users), "cells": cells, "examples": [text for text, _ in named[:GAINS_NAMED]],
+            "unnamed": cells - sum(n for _, n in named[:GAINS_NAMED])}

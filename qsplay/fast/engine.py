@@ -9,6 +9,7 @@ from ..model import Entity, Site
 from ..rules import Environment
 from ..rules.actions import ACTIONS
 from ..rules.evaluator import EvaluationFailure
+from ..engine.privileges import PrivilegeSolver
 from .compiled import compile_condition
 
 _EMPTY_ENV = Environment({})
@@ -20,12 +21,9 @@ class FastSecurity:
         self.rules = [r for r in site.security_rules if r.category.lower() == "security" and not r.disabled
                       and r.parsed is not None and r.filter is not None]
         self.compiled = {id(r): compile_condition(r.parsed, site.semantics) for r in self.rules}
-        # a rule that asks HasPrivilege is evaluated once per action (the reference's cycle guard depends on
-        # the action asked); any other rule once per cell, for all its actions
-        self.per_action = {id(r) for r in self.rules if _asks_privilege(r)}
         self._by_resource: dict[str, list] = {}
         self._by_kind: dict[str, list] = {}
-        self._memo: dict[tuple, bool] = {}
+        self._solvers: dict[tuple, PrivilegeSolver] = {}  # (user, context) -> its HasPrivilege answers
 
     def candidates(self, resource: Entity) -> list:
         key = resource.key
@@ -40,63 +38,40 @@ class FastSecurity:
         return hit
 
     def allowed(self, user, resource: Entity, action: str, context: str) -> bool:
-        return self._allowed(user, resource, action, context, ())[0]
+        return self.solver(user, context).answer((resource.key, action), resource)
 
-    def _allowed(self, user, resource: Entity, action: str, context: str, stack: tuple) -> tuple[bool, bool]:
-        """(granted, touched a cycle). An answer that met a cycle depends on where the question came
-        from (the reference counts the repeated question as not granted), so it is not memoised."""
-        key = (user.key, resource.key, action, context)
-        if key in self._memo:
-            return self._memo[key], False
-        if key in stack:
-            return False, True
-        inner = stack + (key,)
-        tainted = False
-        result = False
-        for rule in self.candidates(resource):
-            if action in rule.actions and rule.applies_in(context):
-                granted, touched = self._grants(rule, user, resource, context, inner)
-                tainted |= touched
-                if granted:
-                    result = True
-                    break
-        if not tainted:
-            self._memo[key] = result
-        return result, tainted
+    def solver(self, user, context: str) -> PrivilegeSolver:
+        """The same fixpoint as the reference (engine/privileges.py), kept per user and context for
+        the whole audit: settled answers do not change."""
+        key = (user.key, context)
+        solver = self._solvers.get(key)
+        if solver is None:
+            def grants(question, resource, ask):
+                action = question[1]
+                return any(action in rule.actions and rule.applies_in(context)
+                           and self._condition(rule, user, resource, ask) for rule in self.candidates(resource))
+            solver = self._solvers[key] = PrivilegeSolver(grants)
+        return solver
 
-    def _grants(self, rule, user, resource, context: str, stack: tuple) -> tuple[bool, bool]:
-        touched = []
-
-        def has_privilege(target, wanted):
-            granted, cycle = self._allowed(user, target, wanted, context, stack)
-            if cycle:
-                touched.append(True)
-            return granted
+    def _condition(self, rule, user, resource, ask) -> bool:
         try:
-            return self.compiled[id(rule)](user, resource, _EMPTY_ENV, has_privilege), bool(touched)
+            return self.compiled[id(rule)](user, resource, _EMPTY_ENV, lambda t, a: ask((t.key, a), t))
         except EvaluationFailure:
-            return False, bool(touched)
+            return False
 
     def granted(self, user, resource: Entity, context: str) -> dict[str, list[str]]:
-        """action -> every rule granting it (an audit cell), in rule order."""
+        """action -> every rule granting it (an audit cell), in rule order. A rule's condition has
+        one value whatever action is asked: HasPrivilege answers come from the fixpoint."""
+        solver = self.solver(user, context)
+
+        def ask(question, target):
+            return solver.answer(question, target)
         out: dict[str, list[str]] = {}
         for rule in self.candidates(resource):
-            if not rule.applies_in(context):
-                continue
-            if id(rule) in self.per_action:
-                hits = [a for a in rule.actions
-                        if self._grants(rule, user, resource, context, ((user.key, resource.key, a, context),))[0]]
-            else:
-                top = tuple((user.key, resource.key, a, context) for a in rule.actions)
-                hits = list(rule.actions) if self._grants(rule, user, resource, context, top)[0] else []
-            for action in hits:
-                out.setdefault(action, []).append(rule.name)
+            if rule.applies_in(context) and self._condition(rule, user, resource, ask):
+                for action in rule.actions:
+                    out.setdefault(action, []).append(rule.name)
         return {a: out[a] for a in ACTIONS if a in out}
-
-
-def _asks_privilege(rule) -> bool:
-    from ..rules.ast import Call, walk
-    return any(isinstance(n, Call) and n.function == "HasPrivilege" for n in walk(rule.parsed.root))
 
 
 class FastEvaluator:

@@ -263,10 +263,10 @@ class QrsClient:
                 if "hostname" in low or "match" in low or "ip address mismatch" in low:
                     return (f"{where}: the server's certificate is not issued for this host name; use the name the "
                             f"certificate was made for (the node's host name as the QMC shows it), not an IP "
-                            f"address or alias")
+                            "address or alias")
                 return (f"{where}: the server's certificate could not be verified"
-                        + (f" against --ca; root.pem is not this site's root certificate (export root.pem from "
-                           f"this site's QMC, with client.pem)" if self.verify not in (True, False)
+                        + (" against --ca; root.pem is not this site's root certificate (export root.pem from "
+                           "this site's QMC, with client.pem)" if self.verify not in (True, False)
                            else "; give the site's root.pem with --ca (or --cert-dir holding it)")
                         + ". Only if you understand the risk: --insecure")
             if any(s in low for s in ("unknown ca", "unknown_ca", "bad certificate", "bad_certificate",

@@ -10,7 +10,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from ..scenario.document import yaml_rt
+from ..scenario.loader import MAX_SESSION_TIMEOUT_MINUTES
 from . import mapping
+from . import licence_state
 from .reader import Export, QrsError, read_folder
 
 SECTIONS = ("user_directories", "users", "custom_properties", "streams", "apps", "objects", "data_connections",
@@ -133,6 +135,8 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
         users.append(CommentedMap(directory=user["directory"], id=user["id"]))
     security, licences, left_out = mapping.rule_entries(export.records["systemrule"] + export.records["package"], report,
                                                         release=release)
+    if export.licence:
+        _licence_state(export, doc, users, licences, report)
     directories = sorted({u["directory"] for u in users})
     sections = {
         "user_directories": [CommentedMap(name=d) for d in directories],
@@ -159,6 +163,37 @@ def build_document(export: Export, name: str) -> tuple[CommentedMap, list]:
                 lines.append(f"    {text}")
         doc.yaml_set_comment_before_after_key("qsplay", before="\n".join(lines))
     return doc, left_out
+
+
+def _licence_state(export: Export, doc: CommentedMap, users: list, licences: list[dict], report: list[str]) -> None:
+    """`now` (the dump's time), `license:` (pools and allocations) and the login access groups' tokens
+    and used passes, from the licence endpoints (qrs/licence_state.py)."""
+    from datetime import datetime
+    now = licence_state.dump_time(export.folder, export.licence, report) if export.folder else None
+    if now is not None:
+        doc["now"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    known = {f"{u['directory']}\\{u['id']}".casefold(): f"{u['directory']}\\{u['id']}" for u in users}
+    section, added, groups = licence_state.licence_section(export.licence, known, now, report)
+    users.extend(CommentedMap(directory=u["directory"], id=u["id"]) for u in added)
+    if section is not None:
+        doc["license"] = section
+        doc.yaml_set_comment_before_after_key("license", before="from license*.json (pool sizes, allocations at `now`)")
+    given: set[str] = set()
+    for rule in licences:
+        group = str(rule.get("resource_filter", "")).partition("_")[2].strip().lower()
+        if rule.get("type") != "login_access" or group not in groups:
+            continue
+        if group in given:
+            report.append(f"licence rule {rule['name']!r}: its login access group's tokens are counted on the first "
+                          f"rule pointing at it")
+            continue
+        given.add(group)
+        tokens, passes = groups[group]
+        if tokens:
+            rule["tokens"] = tokens
+        if passes:
+            rule["passes_used"] = passes if isinstance(passes, int) else \
+                [p.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(p, datetime) else p for p in passes]
 
 
 def write_scenario(doc: CommentedMap, path: str | Path):
@@ -373,7 +408,13 @@ def _proxy(rec: dict, report: list[str]) -> CommentedMap:
         auth = "windows"
     entry["authentication"] = auth
     if rec.get("sessionInactivityTimeout"):
-        entry["session_timeout_minutes"] = int(rec["sessionInactivityTimeout"])
+        minutes = _minutes(rec["sessionInactivityTimeout"])
+        if minutes is None:
+            report.append(f"{rec.get('_source', 'virtual proxy')}: sessionInactivityTimeout "
+                          f"{str(rec['sessionInactivityTimeout'])[:40]!r} is not a usable number of minutes "
+                          f"(1 to {MAX_SESSION_TIMEOUT_MINUTES:,}); left at the default, 30")
+        else:
+            entry["session_timeout_minutes"] = minutes
     if rec.get("extendedSecurityEnvironment"):
         entry["extended_security_environment"] = True
     return entry
@@ -407,3 +448,18 @@ def _flow(values: list) -> CommentedSeq:
 
 
 __all__ = ["QrsError", "import_folder", "write_scenario", "dump"]
+
+
+def _minutes(value) -> int | None:
+    """A whole number of minutes the scenario accepts, or None (1e300, Infinity, NaN, "abc", 0)."""
+    import math
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value) if not isinstance(value, int) else value
+    except (ValueError, OverflowError):
+        return None
+    if isinstance(number, float) and (not math.isfinite(number) or number != int(number)):
+        return None
+    number = int(number)
+    return number if 1 <= number <= MAX_SESSION_TIMEOUT_MINUTES else None

@@ -252,6 +252,9 @@ def _start(folder: Path, client: QrsClient, fresh: bool, page_size: int) -> dict
                            f"folder, or add --fresh to replace it")
     elif any(p.name not in PULLED_FILES and p.name != PAGES for p in folder.iterdir()):
         raise QrsError(f"{folder}: has other files and no {MANIFEST}; pull into a new or empty folder")
+    if fresh and earlier is not None:  # nothing of the earlier pull may pass for this one's
+        for name in PULLED_FILES - {MANIFEST}:
+            (folder / name).unlink(missing_ok=True)
     if fresh or earlier is None or earlier.get("page_size") != page_size:
         shutil.rmtree(folder / PAGES, ignore_errors=True)  # pages of another size do not line up
         if earlier is not None and not fresh:

@@ -30,6 +30,9 @@ PULLED_KINDS = ("about_api_enums", "userdirectory", "proxyservice", "extension",
 MANIFEST = "pull-manifest.json"
 
 
+LICENCE_STEMS = ("license", "pull-manifest")  # and every license_<endpoint>.json
+
+
 class QrsError(Exception):
     """An export that cannot be used, located by file (and line/column for bad JSON)."""
 
@@ -39,6 +42,9 @@ class Export:
     records: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in KINDS + PULLED_KINDS})
     sources: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS + PULLED_KINDS})
     report: list[str] = field(default_factory=list)  # what was missing, skipped or assumed
+    # the licence endpoints and pull-manifest.json, by file stem, as read (qrs/licence_state.py)
+    licence: dict[str, object] = field(default_factory=dict)
+    folder: Path | None = None
     manifest: dict | None = None  # pull-manifest.json of a folder `qsplay pull` wrote
 
 
@@ -46,7 +52,7 @@ def read_folder(folder: str | Path) -> Export:
     folder = Path(folder)
     if not folder.is_dir():
         raise QrsError(f"{folder}: not a folder of QRS JSON files")
-    export = Export()
+    export = Export(folder=folder)
     files = sorted(folder.glob("*.json"))
     if not files:
         raise QrsError(f"{folder}: no .json files")
@@ -54,6 +60,8 @@ def read_folder(folder: str | Path) -> Export:
         data = load_json(path, inside=folder)
         if path.name == MANIFEST:
             export.manifest = data if isinstance(data, dict) else None
+        if path.stem.lower() in LICENCE_STEMS or path.stem.lower().startswith("license_"):
+            export.licence[path.stem.lower()] = data  # licence state: read by qrs/licence_state.py
             continue
         kind, records = classify(path, data)
         for i, record in enumerate(records):

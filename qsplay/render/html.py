@@ -2,7 +2,7 @@
 no scripts, so it renders the same in JupyterLab, classic Notebook and a static export."""
 from __future__ import annotations
 
-from html import escape
+from ..safe_text import html_text as escape
 
 from ..engine.decision import Decision, SecurityResult
 from ..rules.evaluator import trace_as_dict

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..engine.decision import Decision, SecurityResult
 from ..rules.evaluator import trace_as_dict
+from ..safe_text import one_line
 
 MARK = {"pass": "+", "fail": "x", "skip": "-", "note": "!", "info": " "}
 PHASE_TITLES = {"authentication": "1. Authentication (virtual proxy)", "license": "2. Licence (access type)",
@@ -14,7 +15,7 @@ CLOUD_TITLES = {"authentication": "1. Identity (tenant user, or anonymous with a
 def render_decision(decision: Decision, verbose: bool = False) -> str:
     """The decision, then each phase's steps; security rules with their condition trees.
     `verbose` also lists rules skipped for action or context."""
-    lines = [decision.summary(), ""]
+    lines = [one_line(decision.summary()), ""]
     by_phase: dict[str, list] = {}
     for step in decision.steps:
         by_phase.setdefault(step.phase, []).append(step)
@@ -38,10 +39,10 @@ def render_decision(decision: Decision, verbose: bool = False) -> str:
             continue
         for step in by_phase[phase]:
             if step.detail and "trace" in step.detail and verbose:
-                lines.append(f"   {MARK.get(step.outcome, ' ')} {step.text}")
+                lines.append(f"   {MARK.get(step.outcome, ' ')} {one_line(step.text)}")
                 lines.extend(render_trace(trace_as_dict(step.detail["trace"]), "       "))
             else:
-                lines.append(f"   {MARK.get(step.outcome, ' ')} {step.text}")
+                lines.append(f"   {MARK.get(step.outcome, ' ')} {one_line(step.text)}")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -61,10 +62,10 @@ def render_security(result: SecurityResult, verbose: bool = False, indent: str =
             skipped += 1
             continue
         if result.allowed and not verbose and ev.status != "granted":
-            quiet.append(f"{ev.rule} ({ev.status})")
+            quiet.append(f"{one_line(ev.rule)} ({ev.status})")
             continue
         mark = {"granted": "+", "false": "x", "failed": "x", "parse_error": "x"}.get(ev.status, "-")
-        lines.append(f"{indent}{mark} {ev.rule}: {ev.reason}")
+        lines.append(f"{indent}{mark} {one_line(ev.rule)}: {one_line(ev.reason)}")
         if ev.trace is not None and ev.status in ("granted", "false", "disabled"):
             lines.extend(render_trace(ev.trace.to_dict(), indent + "    "))
     if quiet:
@@ -73,10 +74,10 @@ def render_security(result: SecurityResult, verbose: bool = False, indent: str =
         lines.append(f"{indent}  ({skipped} more rule{'s' if skipped != 1 else ''} select this resource but do "
                      f"not grant {result.action} here or in this context; --verbose lists them)")
     for note in result.notes:
-        lines.append(f"{indent}! {note}")
+        lines.append(f"{indent}! {one_line(note)}")
     verdict = (f"granted by {', '.join(result.granting_rules)}" if result.allowed
                else f"no rule grants {result.action}: denied")
-    lines.append(f"{indent}=> {result.resource} {result.action}: {verdict}")
+    lines.append(one_line(f"{indent}=> {result.resource} {result.action}: {verdict}"))
     return lines
 
 

@@ -7,7 +7,10 @@ values it compared and any note on how it was read, so a front end can show why.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -329,6 +332,9 @@ def _matches_any(values: list, pattern: str, sensitive: bool, notes: list[str]) 
         try:
             if _matches(_as_text(a), pattern, sensitive):
                 return True
+        except MatchBudgetSpent:
+            notes.append(f"the command's time for matches ({COMMAND_MATCH_BUDGET_SECONDS:.0f} s) was used up "
+                         f"before {_as_text(a)!r}; that value counts as no match")
         except TimeoutError:
             notes.append(f"the pattern took longer than {MATCH_TIMEOUT_SECONDS * 1000:.0f} ms on "
                          f"{_as_text(a)!r} and was stopped; that value counts as no match")
@@ -356,14 +362,30 @@ def _equal(a, b, case_insensitive: bool) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
-def _like_regex(pattern: str):
-    # only * is a wildcard (Qlik: "mya*" begins with, "*US*" contains); the rest is literal
-    return regex.compile("".join(".*" if ch == "*" else regex.escape(ch) for ch in pattern),
-                         regex.IGNORECASE | regex.DOTALL)
+def _like_parts(pattern: str) -> tuple[str, ...]:
+    # only * is a wildcard (Qlik: "mya*" begins with, "*US*" contains); the rest is literal; no case
+    return tuple(pattern.casefold().split("*"))
 
 
 def _like(text: str, pattern: str) -> bool:
-    return _like_regex(pattern).fullmatch(text) is not None
+    """A glob match in linear time: the first piece begins the text, the last ends it, and each
+    piece between is found leftmost after the previous one (for `*`-only globs the leftmost
+    choice is always right, so nothing is ever retried: `*a*a…*x` on 20,000 characters is instant)."""
+    parts = _like_parts(pattern)
+    text = text.casefold()
+    if len(parts) == 1:
+        return text == parts[0]
+    first, last = parts[0], parts[-1]
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return False
+    pos, end = len(first), len(text) - len(last)
+    for piece in parts[1:-1]:
+        if piece:
+            found = text.find(piece, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(piece)
+    return True
 
 
 @functools.lru_cache(maxsize=4096)
@@ -371,9 +393,57 @@ def _matches_regex(pattern: str, sensitive: bool):
     return regex.compile(pattern, 0 if sensitive else regex.IGNORECASE)
 
 
+class MatchBudgetSpent(TimeoutError):
+    """The command's time for `matches` is used up."""
+
+
+COMMAND_MATCH_BUDGET_SECONDS = 2.0  # slow `matches` of one command together (audit: every cell)
+SLOW_MATCH_SECONDS = 0.001  # a match slower than this counts against the command's budget
+SPENT_MATCH_TIMEOUT_SECONDS = 0.001  # once the budget is spent, what a value not yet known may take
+_match_budget: contextvars.ContextVar[list | None] = contextvars.ContextVar("match_budget", default=None)
+_match_cache: dict[tuple, bool | None] = {}  # (pattern, case, value) -> result; None: timed out
+_MATCH_CACHE_SIZE = 200_000
+
+
+@contextlib.contextmanager
+def match_budget(seconds: float = COMMAND_MATCH_BUDGET_SECONDS):
+    """Bound the time slow `matches` inside spend together (one command: a decide, an audit);
+    past it, a value not yet known gets a millisecond and otherwise counts as no match (the trace
+    says so)."""
+    token = _match_budget.set([seconds])
+    try:
+        yield
+    finally:
+        _match_budget.reset(token)
+
+
 def _matches(text: str, pattern: str, sensitive: bool) -> bool:
-    # anchors are implicit (help 2022+); the timeout keeps a catastrophic pattern from hanging
-    return _matches_regex(pattern, sensitive).fullmatch(text, timeout=MATCH_TIMEOUT_SECONDS) is not None
+    # anchors are implicit (help 2022+); each value has a timeout, each command a budget, and each
+    # (pattern, value) is matched once: an audit asks the same question for every user
+    key = (pattern, sensitive, text)
+    known = _match_cache.get(key, ...)
+    if known is None:
+        raise TimeoutError(f"{pattern!r} on {text!r}")
+    if known is not ...:
+        return known
+    left = _match_budget.get()
+    timeout = MATCH_TIMEOUT_SECONDS if left is None or left[0] > 0 else SPENT_MATCH_TIMEOUT_SECONDS
+    if len(_match_cache) >= _MATCH_CACHE_SIZE:
+        _match_cache.clear()
+    start = time.perf_counter()
+    try:
+        result = _matches_regex(pattern, sensitive).fullmatch(text, timeout=timeout) is not None
+    except TimeoutError:
+        if timeout < MATCH_TIMEOUT_SECONDS:  # cut short by the spent budget, not by the value itself
+            raise MatchBudgetSpent(f"{pattern!r} on {text!r}") from None
+        _match_cache[key] = None
+        raise
+    finally:
+        spent = time.perf_counter() - start
+        if left is not None and spent > SLOW_MATCH_SECONDS:  # ordinary matches never use the budget up
+            left[0] -= spent
+    _match_cache[key] = result
+    return result
 
 
 from .traced import compiled_traced  # noqa: E402  (it builds on the names above)

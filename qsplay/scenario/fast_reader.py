@@ -78,21 +78,24 @@ def read_fast(text: str):
     if not can_read(text):
         raise NotFast("YAML 1.1 line breaks")
     try:
-        return _build(yaml.parse(text, Loader=yaml.CSafeLoader))
+        return _build(yaml.parse(text, Loader=yaml.CSafeLoader), len(text))
     except NotFast:
         raise
     except Exception as exc:  # a syntax error, a character libyaml refuses, anything: the full reader says
         raise NotFast(str(exc)) from None
 
 
-def _build(events):
+def _build(events, size: int = 0):
+    from .progress import report
     E = yaml.events
     scalar_event, map_start, seq_start = E.ScalarEvent, E.MappingStartEvent, E.SequenceStartEvent
     map_end, seq_end, alias_event, doc_start = E.MappingEndEvent, E.SequenceEndEvent, E.AliasEvent, E.DocumentStartEvent
     stack: list = []  # frames: [container, is_mapping, key or _NO_KEY, key mark, flow key positions or None]
     root, documents = None, 0
-    for event in events:
+    for n, event in enumerate(events):
         cls = event.__class__
+        if not n & 0x3FFF and size:
+            report(0.7 * event.start_mark.index / size, "reading")
         if cls is scalar_event:
             if event.anchor is not None or event.tag is not None:
                 raise NotFast("anchor or tag")

@@ -7,7 +7,6 @@ with the user's comments and key order intact.
 from __future__ import annotations
 
 import difflib
-import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable
@@ -21,6 +20,7 @@ from ..rules import ConditionError, FilterError, parse, parse_filter
 from ..rules.actions import ACTIONS, CONTEXTS, actions_from_mask, ALL_ACTIONS_MASK, normalize_action
 from ..semantics import CHOICES, Semantics
 from . import cache
+from .progress import report
 from .errors import Problem, ScenarioError
 from .section_access import read_section_access
 
@@ -74,6 +74,9 @@ SECTION_LOADERS: dict[str, Callable[["Reader", Any, Site], None]] = {}
 EXTRA_ENTRY_KEYS: dict[str, tuple[str, ...]] = {}
 PLATFORMS = ("windows", "cloud")
 MAX_SCENARIO_BYTES = 256 * 1024 * 1024  # an L-size generated site is well under this
+# Qlik documents no upper bound for a virtual proxy's session inactivity timeout (QMC "Virtual proxies
+# properties": default 30 minutes); a century keeps the simulated clock within Python's dates
+MAX_SESSION_TIMEOUT_MINUTES = 100 * 365 * 24 * 60
 
 
 def load_scenario(path: str | Path, lenient: bool = False, fast: bool = True) -> Site:
@@ -123,7 +126,9 @@ def remember_written(path: str | Path, data: bytes, site: Site) -> None:
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """What was read (save compares it with the file on disk): the one fingerprint, qsplay/files.py."""
+    from ..files import fingerprint
+    return fingerprint(data)
 
 
 def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = False, fast: bool = True) -> Site:
@@ -140,6 +145,7 @@ def load_scenario_text(text: str, filename: str = "<scenario>", lenient: bool = 
         except (NotFast, YamlRefused):
             pass  # the round-trip reader reads it, or says where it is wrong
         else:
+            report(0.7, "building the model")
             try:
                 site = site_from_document(data, filename, text, lenient, document=LazyDocument(text, filename))
             except ScenarioError:
@@ -333,16 +339,21 @@ class Reader:
             return default
         return value
 
-    def integer(self, node, key, path: str, default: int = 0, minimum: int | None = 0) -> int:
+    def integer(self, node, key, path: str, default: int = 0, minimum: int | None = 0,
+                maximum: int | None = None) -> int:
         value = node.get(key, default)
         if value is None:
             return default
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
         if isinstance(value, bool) or not isinstance(value, int):
-            self.at_value(node, key, path, f"{key} should be a whole number, not {value!r}")
+            self.at_value(node, key, path, f"{key} should be a whole number, not {shown}")
             return default
         if minimum is not None and value < minimum:
-            self.at_value(node, key, path, f"{key} cannot be negative ({value})" if minimum == 0
-                          else f"{key} must be at least {minimum}, not {value}")
+            self.at_value(node, key, path, f"{key} cannot be negative ({shown})" if minimum == 0
+                          else f"{key} must be at least {minimum}, not {shown}")
+            return default
+        if maximum is not None and value > maximum:
+            self.at_value(node, key, path, f"{key} must be at most {maximum:,}")
             return default
         return value
 
@@ -729,7 +740,7 @@ class Reader:
                 anonymous=self.choice(item, "anonymous", p + ".anonymous", ("none", "allow", "always"), "none"),
                 authentication=self.choice(item, "authentication", p + ".authentication", AUTH_METHODS, "windows"),
                 session_timeout_minutes=self.integer(item, "session_timeout_minutes", p + ".session_timeout_minutes",
-                                                     30, minimum=1),
+                                                     30, minimum=1, maximum=MAX_SESSION_TIMEOUT_MINUTES),
                 extended_security_environment=self.boolean(item, "extended_security_environment", p),
                 location=_pos(item)))
 

@@ -52,15 +52,19 @@ def history_path() -> Path:
 
 def needs_more(text: str) -> bool:
     """A line ending in and / or / ( / backslash, or with an open quote or parenthesis, continues."""
-    stripped = text.rstrip()
+    return continues(text, text.count("'"), text.count("("), text.count(")"))
+
+
+def continues(last_line: str, quotes: int, opens: int, closes: int) -> bool:
+    """needs_more for text whose last non-blank line and counts of ' ( ) are known, so a cell of
+    thousands of continued lines is read in linear time (the kernel counts as it goes)."""
+    stripped = last_line.rstrip()
     if not stripped:
         return False
-    last = stripped.split()[-1].lower() if stripped.split() else ""
-    if stripped.endswith(("(", "\\")) or last in ("and", "or"):
+    words = stripped.rsplit(None, 1)
+    if stripped.endswith(("(", "\\")) or words[-1].lower() in ("and", "or"):
         return True
-    if stripped.count("'") % 2 == 1:
-        return True
-    return stripped.count("(") > stripped.count(")")
+    return quotes % 2 == 1 or opens > closes
 
 
 def key_bindings() -> KeyBindings:
@@ -82,6 +86,11 @@ def key_bindings() -> KeyBindings:
 def toolbar(session: Session):
     def render():
         site = session.site
+        loading = session.loading
+        if loading is not None and not loading.done.is_set():
+            filled = int(loading.fraction * 20)
+            return HTML(f"<key>loading</key> {_esc(str(loading.path))} [{'#' * filled}{'.' * (20 - filled)}] "
+                        f"{loading.percent}%  <key>help</key> works now  <key>Ctrl-D</key> quit")
         who = session.settings.get("user")
         via = session.settings.get("proxy")
         clock = session.state.now.strftime("%Y-%m-%d %H:%M UTC") if session.state else ""
@@ -114,6 +123,7 @@ def make_prompt(session: Session, input=None, output=None, history=None) -> Prom
         history=history if history is not None else _history(),
         auto_suggest=AutoSuggestFromHistory(),
         bottom_toolbar=toolbar(session),
+        refresh_interval=0.5,  # the toolbar's progress bar moves while a site loads
         style=style,
         input=input,
         output=output,
@@ -197,14 +207,21 @@ def run_script(session: Session, lines, out=sys.stdout, err=sys.stderr) -> int:
     return worst
 
 
+BACKGROUND_BYTES = 1_000_000  # sites from this size load in the background, with progress in the toolbar
+
+
 def run_shell(path: str | None = None, input=None, output=None, history=None) -> int:
     session = Session()
+    interactive = input is not None or sys.stdin.isatty()
     try:
-        session.load(path if path else demo_path())
+        if path and interactive and _size(path) >= BACKGROUND_BYTES:
+            session.load_in_background(path)  # the prompt is usable at once
+        else:
+            session.load(path if path else demo_path())
     except ScenarioError as exc:
         print(escape_unsafe(str(exc)), file=sys.stderr)
         return 2
-    if input is None and not sys.stdin.isatty():
+    if not interactive:
         return run_script(session, sys.stdin)
     prompt = make_prompt(session, input=input, output=output, history=history)
 
@@ -218,10 +235,11 @@ def run_shell(path: str | None = None, input=None, output=None, history=None) ->
             sys.stdout.flush()
 
     site = session.site
-    write(f"qsplay: {site.name} ({len(site.users)} users, {len(site.streams)} streams, {len(site.apps)} apps, "
-          f"{len(site.security_rules)} security rules). Try: help, can CORP\\alice read stream:Public\n")
-    for warning in site.extra.get("warnings", []):
-        write(f"note: {warning}\n")
+    if site is None and session.loading is not None:
+        write(f"qsplay: loading {path} in the background (progress in the bottom bar); help works now, "
+              f"commands that need the site say how far it has got\n")
+    else:
+        _banner(site, write)
     while True:
         try:
             line = prompt.prompt()
@@ -236,6 +254,20 @@ def run_shell(path: str | None = None, input=None, output=None, history=None) ->
                 continue
             return 0
         execute(session, line, write)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0  # the loader says what is wrong with it
+
+
+def _banner(site, write) -> None:
+    write(f"qsplay: {site.name} ({len(site.users)} users, {len(site.streams)} streams, {len(site.apps)} apps, "
+          f"{len(site.security_rules)} security rules). Try: help, can CORP\\alice read stream:Public\n")
+    for warning in site.extra.get("warnings", []):
+        write(f"note: {warning}\n")
 
 
 def _confirm_quit(prompt: PromptSession) -> bool:

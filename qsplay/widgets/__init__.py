@@ -7,12 +7,11 @@ commands use; the widgets only read and write it through the engine.
 """
 from __future__ import annotations
 
-import html
-
 import ipywidgets as W
 
 from ..commands import CommandError, Session, run_line
 from ..engine import make_request
+from ..safe_text import html_text
 
 
 def _session(target) -> Session:
@@ -50,7 +49,7 @@ class DecisionExplorer(W.VBox):
                                self.context.value)
         engine = self.qsplay.engine
         self.decision = engine.decide(request, engine.new_state())  # what-if: the session's clock is not moved
-        self.verdict.value = f"<b>{html.escape(self.decision.summary())}</b>"
+        self.verdict.value = f"<b>{html_text(self.decision.summary())}</b>"
         self.trace.value = render_decision_html(self.decision)
         if self.show_graph:
             from ..graph import decision_view, render_svg
@@ -82,8 +81,8 @@ class RuleEditor(W.VBox):
         try:
             parse(self.condition.value)
         except ConditionError as err:
-            self.result.value = (f"<pre style='color:#b91c1c'>{html.escape(err.message)}\n"
-                                 f"{html.escape(err.caret())}</pre>")
+            self.result.value = (f"<pre style='color:#b91c1c'>{html_text(err.message)}\n"
+                                 f"{html_text(err.caret())}</pre>")
             return
         actions = [normalize_action(a) for a in self.actions.value.split(",") if a.strip()]
         if not actions or None in actions:
@@ -94,10 +93,10 @@ class RuleEditor(W.VBox):
         try:
             result, _ = preview(self.qsplay.site, [E.add_rule(values)])
         except Exception as exc:
-            self.result.value = f"<pre style='color:#b91c1c'>{html.escape(str(exc))}</pre>"
+            self.result.value = f"<pre style='color:#b91c1c'>{html_text(str(exc))}</pre>"
             return
         self.preview = result
-        self.result.value = f"<pre>{html.escape(result.to_text())}</pre>"
+        self.result.value = f"<pre>{html_text(result.to_text())}</pre>"
 
 
 class LicencePanel(W.VBox):
@@ -126,12 +125,12 @@ class LicencePanel(W.VBox):
     def open_hub(self) -> None:
         request = make_request("stream:Everyone", "read", self.user.value, self.proxy.value, "hub")
         decision = self.qsplay.engine.decide(request, self.qsplay.state)
-        self.last.value = f"<b>{html.escape(decision.summary())}</b>"
+        self.last.value = f"<b>{html_text(decision.summary())}</b>"
         self.refresh()
 
     def refresh(self) -> None:
         text = run_line(self.qsplay, "licence").to_text() + run_line(self.qsplay, "sessions").to_text()
-        self.status.value = f"<pre>{html.escape(text)}</pre>"
+        self.status.value = f"<pre>{html_text(text)}</pre>"
 
 
 __all__ = ["DecisionExplorer", "LicencePanel", "RuleEditor"]
