@@ -279,13 +279,19 @@ class _OwnerSecurity(FastSecurity):
     columns: "Columns | None" = None
     index: dict[str, int] = {}
 
-    def _allowed(self, user, resource, action, context, stack):
-        if self.columns is not None and context == self.columns.context:
-            ui = self.index.get(user.key)
-            rc, touched = self.columns.classes.of(resource)
-            if ui is not None and user.key not in touched:
-                return bool(self.columns.allowed(rc, action) >> ui & 1), False
-        return super()._allowed(user, resource, action, context, stack)
+    def _asker(self, user, context: str, ask):
+        columns = self.columns
+        ui = self.index.get(user.key)
+        if columns is None or context != columns.context or ui is None:
+            return ask
+        of = columns.classes.of
+
+        def answer(question, target):
+            rc, touched = of(target)
+            if user.key not in touched:
+                return bool(columns.allowed(rc, question[1]) >> ui & 1)
+            return ask(question, target)
+        return answer
 
 
 def compressed_audit(site, subjects: list[User], targets: list[Entity], context: str) -> CompressedAudit:
@@ -345,10 +351,8 @@ def _owner_cell(security: FastSecurity, by_class: Columns, user, ui: int, target
             seen = reads[id(rule)] = _reads_identity(rule)
         if not seen:
             hits = rule.actions if by_class.rule_bits(rule, rc) >> ui & 1 else ()
-        else:  # once for all its actions: the classes are free of HasPrivilege cycles, so the action asked
-            # (the reference's cycle guard) cannot change the answer
-            top = tuple((user.key, target.key, a, context) for a in rule.actions)
-            hits = rule.actions if security._grants(rule, user, target, context, top)[0] else ()
+        else:  # once for all its actions: HasPrivilege answers come from the user's fixpoint
+            hits = rule.actions if security.rule_grants(rule, user, target, context) else ()
         for action in hits:
             out.setdefault(action, []).append(rule.name)
     return {a: out[a] for a in ACTIONS if a in out}
@@ -419,9 +423,7 @@ class RuleCells:
         key = (id(rule), ri, ui, context)
         got = self._real.get(key)
         if got is None:
-            user, target = self.subjects[ui], self.targets[ri]
-            top = tuple((user.key, target.key, a, context) for a in rule.actions)
-            got = self._real[key] = self._in(context)[1]._grants(rule, user, target, context, top)[0]
+            got = self._real[key] = self._in(context)[1].rule_grants(rule, self.subjects[ui], self.targets[ri], context)
         return got
 
     def grants_to(self, rule, context: str, ui: int | None = None) -> bool:
