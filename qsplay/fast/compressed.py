@@ -21,10 +21,10 @@ from __future__ import annotations
 import copy
 
 from ..model import Entity, User
-from ..rules.ast import Call, Compare, Path, walk
+from ..rules.ast import And, Bool, Call, Compare, Not, Or, Path, walk
 from ..rules.evaluator import EvaluationFailure, Environment
 from ..rules.actions import ACTIONS
-from .bitsets import UserBits, compile_bits, members as _members
+from .bitsets import UserBits, _mixed, compile_bits, members as _members
 from .classes import _is_identity, _roots
 from .compiled import _call, _compare, _path
 from .engine import FastSecurity
@@ -53,56 +53,82 @@ def ghost_of(user: User) -> User:
     return twin
 
 
-class _Leaf:
-    """One comparison or function call of some rule, as the resource side sees it."""
-    __slots__ = ("kind", "fn", "action")
+def _spec(node, parsed, sem) -> tuple:
+    """A condition as the resource side reads it: ("and"|"or", parts), ("not", part), ("const", value)
+    or a leaf (kind, key, ...): "bool" reads only the resource, "user" only the user, "mixed" compares
+    a user property with a resource property, "ident" the user's identity with the resource's
+    entities, "hp" asks HasPrivilege of the resource's targets."""
+    if isinstance(node, (And, Or)):
+        return ("and" if isinstance(node, And) else "or", tuple(_spec(n, parsed, sem) for n in node.items))
+    if isinstance(node, Not):
+        return ("not", _spec(node.item, parsed, sem))
+    if isinstance(node, Bool):
+        return ("const", "T" if node.value else "F")
+    key = parsed.span(node)
+    if isinstance(node, Compare):
+        roots = _roots(node)
+        if "resource" not in roots:
+            return ("user", ("cmp", key), _compare(node, sem))
+        if "user" in roots and (_is_identity(node.left) or _is_identity(node.right)):
+            side = node.right if _is_identity(node.left) else node.left
+            return ("ident", ("ident", key), _path(side, sem))
+        if "user" in roots:
+            user = node.left if isinstance(node.left, Path) and node.left.root == "user" else node.right
+            other = node.right if user is node.left else node.left
+            return ("mixed", ("mixed", key), node, user, other)
+        return ("bool", ("bool", key), _compare(node, sem))
+    if isinstance(node, Call):
+        root = node.target.root
+        if node.function == "HasPrivilege" and root == "user":
+            raise Uncompressible("HasPrivilege on the user")
+        if node.function == "HasPrivilege" and root == "resource":
+            return ("hp", ("hp", key), _path(node.target, sem), node.arg)
+        if root == "user":
+            return ("user", ("call", key), _call(node, sem))
+        return ("bool", ("bool", key), _call(node, sem))
+    raise Uncompressible("not a condition")
 
-    def __init__(self, kind: str, fn, action: str | None = None):
-        self.kind, self.fn, self.action = kind, fn, action
+
+_FLIP = {"T": "F", "F": "T", "X": "X"}
 
 
-def _leaves(rule, semantics, out: dict) -> None:
-    parsed = rule.parsed
-    for node in walk(parsed.root):
-        key = parsed.span(node)
-        if isinstance(node, Compare):
-            roots = _roots(node)
-            if "resource" not in roots:
-                continue  # the user's side: part of the user's class
-            if (_is_identity(node.left) or _is_identity(node.right)) and "user" in roots:
-                side = node.right if _is_identity(node.left) else node.left
-                if isinstance(side, Path):
-                    out.setdefault(("ident", key), _Leaf("ident", _path(side, semantics)))
-                continue
-            if "user" in roots:
-                for side in (node.left, node.right):
-                    if isinstance(side, Path) and side.root == "resource":
-                        out.setdefault(("raw", side.dotted), _Leaf("raw", _path(side, semantics)))
-                continue
-            out.setdefault(("bool", key), _Leaf("bool", _compare(node, semantics)))
-        elif isinstance(node, Call):
-            root = node.target.root
-            if node.function == "HasPrivilege":
-                if root == "user":
-                    raise Uncompressible("HasPrivilege on the user")
-                if root == "resource":
-                    out.setdefault(("hp", key), _Leaf("hp", _path(node.target, semantics), node.arg))
-            elif root != "user":
-                out.setdefault(("bool", key), _Leaf("bool", _call(node, semantics)))
+def _identity_parts(form, out: dict) -> None:
+    """The keys of the identity ("i") and HasPrivilege ("h") leaves left in a residual form."""
+    if isinstance(form, tuple):
+        head = form[0]
+        if head in ("and", "or"):
+            for part in form[1]:
+                _identity_parts(part, out)
+        elif head == "not":
+            _identity_parts(form[1], out)
+        elif head in ("i", "h"):
+            out[form[1]] = True
 
 
 class ResourceClasses:
-    def __init__(self, security: FastSecurity, context: str | None):
-        self.security, self.context = security, context
+    """A resource's class: which rules select it and, per rule, what is left of its condition once
+    the parts that read only the resource are known (`_residual`): a part that a resource-only
+    value cuts short (`resource.objectType = "sheet" and ...` on a bookmark) is never read, so
+    resources that differ only there fall in one class; a comparison of a user property with a
+    resource property is reduced to the users it holds for (given `users`), so resources naming
+    values no user holds fall in one class too."""
+
+    def __init__(self, security: FastSecurity, context: str | None, users: UserBits | None = None):
+        self.security, self.context, self.users = security, context, users
         self.semantics = security.site.semantics
         self._plans: dict[tuple, tuple] = {}
+        self._specs: dict[int, tuple] = {}
         self._of: dict[str, tuple[int, frozenset]] = {}  # resource key -> (class id, identity closure)
         self._ids: dict[tuple, int] = {}
         self.representative: list[Entity] = []
         self._active: set[str] = set()
-        self._leaves_of: dict[str, tuple] = {}
+        self._leaves_of: dict[str, tuple] = {}  # resource key -> the ident and hp leaves its residuals read
         self._identity: dict[tuple[str, str], tuple] = {}
-        self.identity_text = False  # an identity comparison met text: the user's name matters
+        self._can_fail: dict = {}
+        self._mixed: dict = {}
+        self._forms: dict[str, list] = {}  # resource key -> per rule of its plan, what is left of its condition
+        self._plan_of: dict[str, tuple] = {}
+        self._position: dict[tuple, dict] = {}  # plan -> rule id -> its place in the plan
 
     def _plan(self, resource: Entity) -> tuple:
         rules = tuple(r for r in self.security.candidates(resource)
@@ -110,11 +136,31 @@ class ResourceClasses:
         key = tuple(id(r) for r in rules)
         plan = self._plans.get(key)
         if plan is None:
-            leaves: dict = {}
+            specs = []
             for rule in rules:
-                _leaves(rule, self.semantics, leaves)
-            plan = self._plans[key] = (key, tuple(leaves.values()))
+                spec = self._specs.get(id(rule))
+                if spec is None:
+                    root = rule.parsed.root
+                    spec = self._specs[id(rule)] = self._residual(("const", "T") if root is None else
+                                                                  _spec(root, rule.parsed, self.semantics))
+                specs.append(spec)
+            plan = self._plans[key] = (key, tuple(specs))
+            self._position[key] = {id(rule): i for i, rule in enumerate(rules)}
         return plan
+
+    def sees_identity(self, rule, resource: Entity) -> bool:
+        """Whether what is left of the rule's condition on this resource compares the user's identity
+        or asks HasPrivilege; where it does not, the ghost's answer is the real user's."""
+        self.of(resource)
+        i = self._position[self._plan_of[resource.key]].get(id(rule))
+        if i is None:
+            return True
+        form = self._forms[resource.key][i]
+        if form.__class__ is str:
+            return False
+        found: dict = {}
+        _identity_parts(form, found)
+        return bool(found)
 
     def of(self, resource: Entity) -> tuple[int, frozenset]:
         """(class id, keys of the entities an identity comparison can see from here)."""
@@ -124,13 +170,25 @@ class ResourceClasses:
         if resource.key in self._active:
             raise Uncompressible("HasPrivilege cycle")
         self._active.add(resource.key)
-        plan_key, leaves = self._plan(resource)
-        self._leaves_of[resource.key] = leaves
-        values, touched = [], set()
-        for leaf in leaves:
-            values.append(self._read(leaf, resource, touched))
+        plan_key, specs = self._plan(resource)
+        read: dict = {}  # leaf key -> ((form, can fail), spec, entity keys it sees), once for all rules here
+        forms = []
+        kept: dict = {}  # the identity and HasPrivilege parts left in the forms: only they can tell owners apart
+        for residual in specs:
+            form = residual(resource, read)[0]
+            if form.__class__ is str:
+                forms.append("T" if form == "T" else "F")  # a failing condition grants nothing, like a false one
+            else:
+                forms.append(form)
+                _identity_parts(form, kept)
+        touched: set = set()
+        for key in kept:
+            touched.update(read[key][2])
+        self._leaves_of[resource.key] = tuple(read[key][1] for key in kept)
+        self._forms[resource.key] = forms
+        self._plan_of[resource.key] = plan_key
         self._active.discard(resource.key)
-        signature = (resource.kind, plan_key, tuple(values))
+        signature = (resource.kind, plan_key, tuple(forms))
         cid = self._ids.get(signature)
         if cid is None:
             cid = self._ids[signature] = len(self.representative)
@@ -138,32 +196,103 @@ class ResourceClasses:
         got = self._of[resource.key] = (cid, frozenset(touched))
         return got
 
-    def _read(self, leaf: _Leaf, resource: Entity, touched: set):
+    def _residual(self, spec: tuple):
+        """The spec as fn(resource, read) -> (form, can fail): "T", "F", "X" (fails for everyone) or
+        what is left to evaluate per user, with the compiled evaluator's order and failures (a failing
+        part fails the whole condition for the users it reaches; `and`/`or` stop where it stops)."""
+        kind = spec[0]
+        if kind in ("and", "or"):
+            parts = [self._residual(p) for p in spec[1]]
+            stop, skip = ("F", "T") if kind == "and" else ("T", "F")
+            stopped = {stop: (stop, False), "X": ("X", True)}
+
+            def junction(resource, read):
+                kept, can_fail = [], False
+                for part in parts:
+                    form, fails = part(resource, read)
+                    if form == skip:
+                        continue
+                    if form == stop or form == "X":
+                        if not kept or (form == stop and not can_fail):
+                            return stopped[form]  # everyone reaches it, or stops as they would here
+                        kept.append(form)
+                        return (kind, tuple(kept)), True
+                    kept.append(form)
+                    can_fail |= fails
+                if not kept:
+                    return skip, False
+                return (kind, tuple(kept)), can_fail
+            return junction
+        if kind == "not":
+            inner = self._residual(spec[1])
+            flipped = {"T": ("F", False), "F": ("T", False), "X": ("X", True)}
+
+            def negate(resource, read):
+                form, fails = inner(resource, read)
+                return flipped.get(form) or (("not", form), fails) if form.__class__ is str else \
+                    (("not", form), fails)
+            return negate
+        if kind == "const":
+            constant = (spec[1], False)
+            return lambda resource, read: constant
+        key = spec[1]
+        if kind == "user":  # the same for every resource: whether some user's value fails decides
+            constant = (("u", key), self.users is None or bool(self.users.leaf(key, spec[2])[1]))
+            return lambda resource, read: constant
+        leaf = self._leaf
+
+        def part(resource, read):
+            got = read.get(key)
+            if got is None:
+                touched: set = set()
+                got = read[key] = (leaf(spec, resource, touched), spec, touched)
+            return got[0]
+        return part
+
+    def _leaf(self, spec: tuple, resource: Entity, touched: set) -> tuple:
+        kind, key = spec[0], spec[1]
+        if kind == "bool":
+            try:
+                return ("T" if spec[2](None, resource, _NO_ENV, None) else "F"), False
+            except EvaluationFailure:
+                return "X", True
+        if kind == "user":
+            fails = self._can_fail.get(key)
+            if fails is None:
+                fails = self._can_fail[key] = self.users is None or bool(self.users.leaf(key, spec[2])[1])
+            return ("u", key), fails
+        if kind == "mixed":
+            if self.users is None:  # no users to reduce with: the raw values
+                try:
+                    values = _path(spec[4], self.semantics)(None, resource, _NO_ENV)
+                except EvaluationFailure:
+                    return "X", True
+                return ("m", key, tuple(v if isinstance(v, str) else ("entity", v.key) for v in values)), True
+            fn = self._mixed.get(key)
+            if fn is None:
+                try:
+                    fn = self._mixed[key] = _mixed(spec[2], spec[3], spec[4], self.semantics, self.users)
+                except ValueError as why:
+                    raise Uncompressible(str(why))
+            true, failed = fn(resource, None)
+            return ("m", key, true, failed), bool(failed)
         try:
-            if leaf.kind == "bool":
-                return leaf.fn(None, resource, _NO_ENV, None)
-            values = leaf.fn(None, resource, _NO_ENV)
+            values = spec[2](None, resource, _NO_ENV)
         except EvaluationFailure:
-            return FAILED
-        if leaf.kind == "raw":
-            return tuple(v if isinstance(v, str) else ("entity", v.key) for v in values)
-        if leaf.kind == "ident":
-            texts = tuple(v for v in values if isinstance(v, str))
-            if any(texts):
-                self.identity_text = True
-            entities = [v for v in values if not isinstance(v, str)]
-            touched.update(v.key for v in entities)
-            return texts, bool(entities)
+            return "X", True
+        if kind == "ident":
+            entities = [v.key for v in values if not isinstance(v, str)]
+            touched.update(entities)
+            return ("i", key, tuple(v for v in values if isinstance(v, str)), bool(entities)), False
         targets = set()  # hp: the classes of the targets decide the answer
         for target in values:
             if target is resource:
-                targets.add("itself")  # decided by this resource's own leaves, read here anyway
+                targets.add("itself")  # decided by this resource's own parts, read here anyway
             elif not isinstance(target, str):
                 cid, below = self.of(target)
                 targets.add(cid)
                 touched.update(below)
-        return tuple(sorted(targets, key=str))
-
+        return ("h", key, spec[3], tuple(sorted(targets, key=str))), False
 
     def identity_signature(self, user_key: str, resource: Entity) -> tuple:
         """Where this user appears among the entities the identity comparisons see, here and below
@@ -175,15 +304,14 @@ class ResourceClasses:
             return got
         self.of(resource)
         parts = []
-        for leaf in self._leaves_of[resource.key]:
-            if leaf.kind not in ("ident", "hp"):
-                continue
+        for spec in self._leaves_of[resource.key]:
+            parts.append(spec[1])  # which part: equal signatures then mean the same parts, seen alike
             try:
-                values = leaf.fn(None, resource, _NO_ENV)
+                values = spec[2](None, resource, _NO_ENV)
             except EvaluationFailure:
                 parts.append(FAILED)
                 continue
-            if leaf.kind == "ident":
+            if spec[0] == "ident":
                 keys = [v.key for v in values if not isinstance(v, str)]
                 parts.append((user_key in keys, any(k != user_key for k in keys)))
             else:
@@ -296,14 +424,14 @@ class _OwnerSecurity(FastSecurity):
 
 def compressed_audit(site, subjects: list[User], targets: list[Entity], context: str) -> CompressedAudit:
     security = _OwnerSecurity(site)
-    classes = ResourceClasses(security, context)
+    users = UserBits([ghost_of(u) for u in subjects], site.semantics)
+    classes = ResourceClasses(security, context, users)
     resource_class, identity = [], {}
     for index, target in enumerate(targets):
         cid, touched = classes.of(target)
         resource_class.append(cid)
         for key in touched:
             identity.setdefault(key, []).append(index)
-    users = UserBits([ghost_of(u) for u in subjects], site.semantics)
     by_class = Columns(security, classes, users, context)
     security.columns, security.index = by_class, {u.key: i for i, u in enumerate(subjects)}
     present = sorted(set(resource_class))
@@ -349,7 +477,7 @@ def _owner_cell(security: FastSecurity, by_class: Columns, user, ui: int, target
         seen = reads.get(id(rule))
         if seen is None:
             seen = reads[id(rule)] = _reads_identity(rule)
-        if not seen:
+        if not seen or not by_class.classes.sees_identity(rule, target):
             hits = rule.actions if by_class.rule_bits(rule, rc) >> ui & 1 else ()
         else:  # once for all its actions: HasPrivilege answers come from the user's fixpoint
             hits = rule.actions if security.rule_grants(rule, user, target, context) else ()
@@ -367,9 +495,9 @@ class RuleCells:
     def __init__(self, site, subjects: list[User], kinds=None):
         self.site, self.subjects = site, subjects
         self.security = FastSecurity(site)
-        self.classes = ResourceClasses(self.security, None)
-        self.targets = site.all_resources(kinds)
         self.users = UserBits([ghost_of(u) for u in subjects], site.semantics)
+        self.classes = ResourceClasses(self.security, None, self.users)
+        self.targets = site.all_resources(kinds)
         self.index = {u.key: i for i, u in enumerate(subjects)}
         self._of = [self.classes.of(t) for t in self.targets]
         self._touched = []
@@ -418,7 +546,8 @@ class RuleCells:
 
     def real(self, rule, rc: int, ri: int, ui: int, context: str) -> bool:
         """Whether the rule grants on this resource to this (real) user."""
-        if not self.reads_identity(rule) or not self._touched[ri] >> ui & 1:
+        if not self.reads_identity(rule) or not self._touched[ri] >> ui & 1 \
+                or not self.classes.sees_identity(rule, self.targets[ri]):
             return bool(self.ghost(rule, rc, context) >> ui & 1)
         key = (id(rule), ri, ui, context)
         got = self._real.get(key)
