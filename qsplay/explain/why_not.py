@@ -115,8 +115,10 @@ class _FreshStates:
         import copy as _copy
 
         from ..engine.state import Allocation, SiteState
-        if site.platform != "windows" or len(site.users) != len(self.seen) or site.now != self.base.now:
-            return engine_for(site).new_state()
+        lic = site.license
+        if site.platform != "windows" or len(site.users) != len(self.seen) or site.now != self.base.now \
+                or lic.allocations or lic.capacity_used_minutes or any(r.passes_used for r in site.license_rules):
+            return engine_for(site).new_state()  # an imported licence state (edits change it in place): read it all
         state = SiteState(now=site.now, allocations=dict(self.base.allocations))
         for (before, access), user in zip(self.seen, site.users):
             if user is not before:

@@ -279,13 +279,13 @@ class _OwnerSecurity(FastSecurity):
     columns: "Columns | None" = None
     index: dict[str, int] = {}
 
-    def _allowed(self, user, resource, action, context, stack):
+    def _grants_question(self, user, context: str, action: str, resource, ask) -> bool:
         if self.columns is not None and context == self.columns.context:
             ui = self.index.get(user.key)
             rc, touched = self.columns.classes.of(resource)
             if ui is not None and user.key not in touched:
-                return bool(self.columns.allowed(rc, action) >> ui & 1), False
-        return super()._allowed(user, resource, action, context, stack)
+                return bool(self.columns.allowed(rc, action) >> ui & 1)
+        return super()._grants_question(user, context, action, resource, ask)
 
 
 def compressed_audit(site, subjects: list[User], targets: list[Entity], context: str) -> CompressedAudit:
@@ -347,8 +347,7 @@ def _owner_cell(security: FastSecurity, by_class: Columns, user, ui: int, target
             hits = rule.actions if by_class.rule_bits(rule, rc) >> ui & 1 else ()
         else:  # once for all its actions: the classes are free of HasPrivilege cycles, so the action asked
             # (the reference's cycle guard) cannot change the answer
-            top = tuple((user.key, target.key, a, context) for a in rule.actions)
-            hits = rule.actions if security._grants(rule, user, target, context, top)[0] else ()
+            hits = rule.actions if security.rule_holds(rule, user, target, context) else ()
         for action in hits:
             out.setdefault(action, []).append(rule.name)
     return {a: out[a] for a in ACTIONS if a in out}
@@ -420,8 +419,7 @@ class RuleCells:
         got = self._real.get(key)
         if got is None:
             user, target = self.subjects[ui], self.targets[ri]
-            top = tuple((user.key, target.key, a, context) for a in rule.actions)
-            got = self._real[key] = self._in(context)[1]._grants(rule, user, target, context, top)[0]
+            got = self._real[key] = self._in(context)[1].rule_holds(rule, user, target, context)
         return got
 
     def grants_to(self, rule, context: str, ui: int | None = None) -> bool:
