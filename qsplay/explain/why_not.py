@@ -254,7 +254,9 @@ def access_type_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]
         return []
     user = identity.user
     why = f"{limit.access_type.replace('_', ' ')} access cannot {limit.action} {limit.what}"
-    held = sum(1 for u in site.users if "professional" in u.access and u is not user)
+    from ..engine.state import SiteState
+    state = SiteState.start(site)  # the site's allocations, an imported licence state's included
+    held = state.in_use("professional") - (1 if (user.key, "professional") in state.allocations else 0)
     if held >= site.license.professional:
         return []  # no professional allocation is free: the QMC would not allocate one
     return [[E.change_access_type(user.qualified, limit.access_type, "professional", why)]]
