@@ -68,3 +68,18 @@ def test_analyzer_capacity_limits_are_a_named_option(tmp_path):
     assert decide(site, "object:Pipeline/Cai's new sheet", "create", "CORP\\cai").allowed
     limited = decide(load_scenario(SCENARIO), "object:Pipeline/Cai's new sheet", "create", "CORP\\cai")
     assert "UNCONFIRMED" in limited.license.limit.reason
+
+
+def test_no_professional_fix_when_an_imported_licence_state_holds_the_pool():
+    """A pulled site's allocations (license.allocations, docs/licensing.md) count like users' own:
+    with both professional allocations held (Pat's, and Cai's in the imported state), the QMC has
+    none to give Ann, so why-not does not offer one."""
+    from qsplay.scenario import load_scenario_text
+    text = SCENARIO.read_text().replace(
+        "analyzer_capacity_minutes: 600}",
+        "analyzer_capacity_minutes: 600, allocations: [{user: CORP\\cai, access: professional}]}")
+    assert "allocations" in text
+    site = load_scenario_text(text, "imported.yaml")
+    result = why_not(site, make_request(SHEET, "create", "CORP\\ann"), compute_gains=False)
+    assert result.decision.denied_by == "license"
+    assert "change_access_type" not in [s.kind for s in result.suggestions]

@@ -157,3 +157,41 @@ def test_live_verify_against_the_standin_qrs(tmp_path, capsys):
     capsys.readouterr()
     assert main(["verify", str(folder), "--json"]) == 1  # the saved exchanges verify the same offline
     assert json.loads(capsys.readouterr().out)["counts"]["disagree"] == 1
+
+
+def _edit_saved_answers(folder, edit):
+    for path in sorted((folder / "audit").glob("*.json")):
+        item = json.loads(path.read_text())
+        edit(item["response"])
+        path.write_text(json.dumps(item))
+
+
+def test_a_granting_rule_the_answer_does_not_list_is_read_from_the_site_or_said_unknown(tmp_path, capsys):
+    """Qlik's audit answer lists the rules it applied under `rules`; one it leaves out is not a denial.
+    Rules keep their QRS ids on import, so a custom rule is found in the pulled site; a rule found
+    nowhere makes the cell not comparable (its actions are unknown), never a disagreement."""
+    folder = tmp_path / "site"
+    shutil.copytree(FIXTURE, folder, ignore=shutil.ignore_patterns("audit", "verify"))
+    save_answers(folder, qlik_table(folder))
+    site_rules = {r["name"]: r["id"] for r in json.loads((folder / "systemrule.json").read_text())}
+
+    def drop_sales_rule(response):  # a custom rule the pulled site holds
+        response["rules"] = {k: v for k, v in response["rules"].items() if k != site_rules["Sales stream"]}
+    _edit_saved_answers(folder, drop_sales_rule)
+    main(["verify", str(folder), "--json"])
+    assert json.loads(capsys.readouterr().out)["counts"] == {"agree": 237, "disagree": 0, "not_comparable": 0}
+
+    ghost = "99999999-0000-0000-0000-000000000001"
+
+    def unknown_everyone_rule(response):  # StreamEveryone's applications name a rule found nowhere
+        names = {k: v["name"] for k, v in response["rules"].items()}
+        for app in response["ruleApplication"]:
+            if names.get(app["ruleID"]) == "StreamEveryone":
+                response["rules"].pop(app["ruleID"], None)
+                app["ruleID"] = ghost
+    _edit_saved_answers(folder, unknown_everyone_rule)
+    main(["verify", str(folder), "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert result["counts"]["disagree"] == 0
+    unknown = [c for c in result["cells"] if c["verdict"] == "not_comparable"]
+    assert unknown and all(ghost in c["why"] and c["resource"] == "stream:Everyone" for c in unknown)

@@ -115,8 +115,10 @@ class _FreshStates:
         import copy as _copy
 
         from ..engine.state import Allocation, SiteState
-        if site.platform != "windows" or len(site.users) != len(self.seen) or site.now != self.base.now:
-            return engine_for(site).new_state()
+        lic = site.license
+        if site.platform != "windows" or len(site.users) != len(self.seen) or site.now != self.base.now \
+                or lic.allocations or lic.capacity_used_minutes or any(r.passes_used for r in site.license_rules):
+            return engine_for(site).new_state()  # an imported licence state (edits change it in place): read it all
         state = SiteState(now=site.now, allocations=dict(self.base.allocations))
         for (before, access), user in zip(self.seen, site.users):
             if user is not before:
@@ -252,7 +254,9 @@ def access_type_candidates(site: Site, decision: Decision) -> list[list[E.Edit]]
         return []
     user = identity.user
     why = f"{limit.access_type.replace('_', ' ')} access cannot {limit.action} {limit.what}"
-    held = sum(1 for u in site.users if "professional" in u.access and u is not user)
+    from ..engine.state import SiteState
+    state = SiteState.start(site)  # the site's allocations, an imported licence state's included
+    held = state.in_use("professional") - (1 if (user.key, "professional") in state.allocations else 0)
     if held >= site.license.professional:
         return []  # no professional allocation is free: the QMC would not allocate one
     return [[E.change_access_type(user.qualified, limit.access_type, "professional", why)]]

@@ -407,19 +407,13 @@ class _OwnerSecurity(FastSecurity):
     columns: "Columns | None" = None
     index: dict[str, int] = {}
 
-    def _asker(self, user, context: str, ask):
-        columns = self.columns
-        ui = self.index.get(user.key)
-        if columns is None or context != columns.context or ui is None:
-            return ask
-        of = columns.classes.of
-
-        def answer(question, target):
-            rc, touched = of(target)
-            if user.key not in touched:
-                return bool(columns.allowed(rc, question[1]) >> ui & 1)
-            return ask(question, target)
-        return answer
+    def _grants_question(self, user, context: str, action: str, resource, ask) -> bool:
+        if self.columns is not None and context == self.columns.context:
+            ui = self.index.get(user.key)
+            rc, touched = self.columns.classes.of(resource)
+            if ui is not None and user.key not in touched:
+                return bool(self.columns.allowed(rc, action) >> ui & 1)
+        return super()._grants_question(user, context, action, resource, ask)
 
 
 def compressed_audit(site, subjects: list[User], targets: list[Entity], context: str) -> CompressedAudit:
@@ -480,7 +474,7 @@ def _owner_cell(security: FastSecurity, by_class: Columns, user, ui: int, target
         if not seen or not by_class.classes.sees_identity(rule, target):
             hits = rule.actions if by_class.rule_bits(rule, rc) >> ui & 1 else ()
         else:  # once for all its actions: HasPrivilege answers come from the user's fixpoint
-            hits = rule.actions if security.rule_grants(rule, user, target, context) else ()
+            hits = rule.actions if security.rule_holds(rule, user, target, context) else ()
         for action in hits:
             out.setdefault(action, []).append(rule.name)
     return {a: out[a] for a in ACTIONS if a in out}
@@ -552,7 +546,8 @@ class RuleCells:
         key = (id(rule), ri, ui, context)
         got = self._real.get(key)
         if got is None:
-            got = self._real[key] = self._in(context)[1].rule_grants(rule, self.subjects[ui], self.targets[ri], context)
+            user, target = self.subjects[ui], self.targets[ri]
+            got = self._real[key] = self._in(context)[1].rule_holds(rule, user, target, context)
         return got
 
     def grants_to(self, rule, context: str, ui: int | None = None) -> bool:

@@ -47,20 +47,18 @@ class FastSecurity:
         solver = self._solvers.get(key)
         if solver is None:
             def grants(question, resource, ask):
-                action = question[1]
-                ask = self._asker(user, context, ask)
-                return any(action in rule.actions and rule.applies_in(context)
-                           and self._condition(rule, user, resource, ask) for rule in self.candidates(resource))
+                return self._grants_question(user, context, question[1], resource, ask)
             solver = self._solvers[key] = PrivilegeSolver(grants)
         return solver
 
-    def _asker(self, user, context: str, ask):
-        """How HasPrivilege questions are answered for this user (a subclass may answer some directly)."""
-        return ask
+    def _grants_question(self, user, context: str, action: str, resource: Entity, ask) -> bool:
+        """Whether any rule grants `action` on `resource` to `user` (one step of the fixpoint)."""
+        return any(action in rule.actions and rule.applies_in(context)
+                   and self._condition(rule, user, resource, ask) for rule in self.candidates(resource))
 
-    def rule_grants(self, rule, user, resource: Entity, context: str) -> bool:
-        """Whether this one rule's condition holds (HasPrivilege answers from the user's fixpoint)."""
-        return self._condition(rule, user, resource, self._asker(user, context, self.solver(user, context).answer))
+    def rule_holds(self, rule, user, resource: Entity, context: str) -> bool:
+        """Whether one rule's condition holds for this user and resource (HasPrivilege from the fixpoint)."""
+        return self._condition(rule, user, resource, self.solver(user, context).answer)
 
     def _condition(self, rule, user, resource, ask) -> bool:
         try:

@@ -218,6 +218,9 @@ def compare(site: Site, saved: list[tuple[str, dict]], context: str = "either") 
     from ..engine.licensing import Licensing
     engine = SecurityEngine(site)
     licensing = Licensing(site)
+    # rules keep their QRS ids on import: an answer naming a rule it does not list is read from the site
+    site_rules = {r.id.lower(): {"name": r.qrs_name or r.name, "actions": sum(ACTION_BITS.get(a, 0) for a in r.actions)}
+                  for r in site.security_rules if r.id}
     cells: list[Cell] = []
     for name, item in saved:
         response = item["response"]
@@ -229,8 +232,13 @@ def compare(site: Site, saved: list[tuple[str, dict]], context: str = "either") 
             if not isinstance(app, dict):
                 continue
             key = (str(app.get("userID", "")).lower(), str(app.get("resourceID", "")).lower())
-            cell = granted.setdefault(key, {"mask": 0, "rules": [], "errors": []})
-            rule = rules.get(str(app.get("ruleID", "")).lower(), {})
+            cell = granted.setdefault(key, {"mask": 0, "rules": [], "errors": [], "unknown": []})
+            rule_id = str(app.get("ruleID", "")).lower()
+            rule = rules.get(rule_id) or site_rules.get(rule_id)
+            if rule is None:  # neither in the answer nor pulled: its actions are unknown, not "none"
+                if app.get("allowed") or app.get("errorMessage"):
+                    cell["unknown"].append(str(app.get("ruleID")))
+                continue
             if app.get("errorMessage"):
                 cell["errors"].append((rule, str(app["errorMessage"])))
             elif app.get("allowed"):
@@ -239,7 +247,7 @@ def compare(site: Site, saved: list[tuple[str, dict]], context: str = "either") 
         pairs = _pairs(item, users, resources)
         license_audit = item["endpoint"] == LICENSE_AUDIT
         for user_key, user_name, resource_id, resource_type in pairs:
-            answer = granted.get((user_key, resource_id.lower()), {"mask": 0, "rules": [], "errors": []})
+            answer = granted.get((user_key, resource_id.lower()), {"mask": 0, "rules": [], "errors": [], "unknown": []})
             if license_audit:
                 cells.append(_license_cell(site, licensing, user_name, resource_id, resource_type, answer))
             else:
@@ -278,6 +286,11 @@ def _security_cells(site, engine, user_name, resource_id, resource_type, answer,
             if result.allowed:
                 ours = True
                 rules += [r for r in result.granting_rules if r not in rules]
+        if answer.get("unknown") and not qlik:
+            out.append(Cell("security", user.qualified, ref, resource_type, action, None, ours, "not_comparable",
+                            f"Qlik's answer names rule(s) {', '.join(answer['unknown'])} that neither the answer "
+                            f"nor the pulled site holds: which actions they grant is unknown", [], rules))
+            continue
         if action in errored and not qlik:
             out.append(Cell("security", user.qualified, ref, resource_type, action, None, ours, "not_comparable",
                             errored[action], [], rules))
