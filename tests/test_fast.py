@@ -289,3 +289,86 @@ def test_compiled_trace_equals_the_reference_walk_on_rule_shapes():
                     compared += 1
                     noted += "entity_text=" in str(answers["reference"])
     assert compared > 3000 and noted > 100
+
+
+# Resource classes from what is left of each condition (qsplay.fast.compressed.ResourceClasses): a
+# part a resource-only value cuts short is never read, and a comparison of a user property with a
+# resource property counts by the users it holds for, not by the values the resource names.
+SHORT_CIRCUITS = """
+qsplay: 1
+name: Short circuits and values nobody holds
+default_rules: false
+users:
+  - {directory: CORP, id: ann, groups: [Sales]}
+  - {directory: CORP, id: ben, groups: [HR]}
+  - {directory: CORP, id: cy, groups: [Sales, HR]}
+streams:
+  - {name: Sales}
+apps:
+  - {name: A1, stream: Sales, owner: CORP\\ann}
+  - {name: A2, owner: CORP\\ann}
+  - {name: A3, owner: CORP\\ben}
+  - {name: A4, stream: Sales, owner: CORP\\cy}
+objects:
+  - {name: s1, app: A1, type: sheet, owner: CORP\\ann, published: true, description: Sales}
+  - {name: s2, app: A2, type: sheet, owner: CORP\\ann, published: false, description: Nobody}
+  - {name: s3, app: A3, type: sheet, owner: CORP\\ben, published: false, description: Nobody else}
+  - {name: b1, app: A1, type: bookmark, owner: CORP\\ann, published: true, description: HR}
+  - {name: b2, app: A2, type: bookmark, owner: CORP\\ben, published: false, description: Sales}
+  - {name: b3, app: A3, type: bookmark, owner: CORP\\cy, published: false, description: Finance}
+  - {name: b4, app: A4, type: bookmark, owner: CORP\\cy, published: true}
+security_rules:
+  - name: Sheets by group
+    resource_filter: App.Object_*
+    actions: [read]
+    condition: resource.objectType = "sheet" and user.group = resource.description
+  - name: Sheets of readable apps
+    resource_filter: App.Object_*
+    actions: [read]
+    condition: resource.objectType = "sheet" and resource.app.HasPrivilege("read")
+  - name: Own sheets
+    resource_filter: App.Object_*
+    actions: [update]
+    condition: resource.objectType = "sheet" and resource.owner = user
+  - name: Own apps
+    resource_filter: App_*
+    actions: [read]
+    condition: resource.owner = user
+"""
+
+
+def test_resources_differing_only_where_no_rule_looks_share_a_class():
+    from qsplay.fast.compressed import compressed_audit
+    from .conftest import site_from
+    site = site_from(SHORT_CIRCUITS)
+    ok, reference, compressed = same_audit(site, "hub")
+    assert ok and len(reference.cells) > 0
+    kinds = ["object"]
+    targets = site.all_resources(kinds)
+    c = compressed_audit(site, list(site.users), targets, "hub")
+    by_name = {t.name: c.resource_class[i] for i, t in enumerate(targets)}
+    # bookmarks: every rule stops at objectType = "sheet", whatever their app, owner or description
+    assert by_name["b1"] == by_name["b2"] == by_name["b3"] == by_name["b4"]
+    # sheets naming groups no user holds ("Nobody", "Nobody else") in apps their owners alone read
+    assert by_name["s2"] == by_name["s3"] != by_name["s1"]
+    # owners' cells only where identity is left to compare: the sheets, not the bookmarks
+    assert c.stats["owner_cells"] == 3  # each sheet's owner (who owns its app too); no bookmark
+
+
+def test_short_circuits_agree_with_the_reference_under_every_semantics():
+    """Failing parts stop `and`/`or` for the users they reach: the residual classes keep that."""
+    from itertools import product
+    from .conftest import site_from
+    from qsplay.semantics import Semantics
+    site = site_from(SHORT_CIRCUITS)
+    extra = ["resource.@Missing = \"x\" or resource.objectType = \"sheet\"",
+             "!(resource.objectType = \"sheet\" and user.@Missing = \"x\") and resource.published = \"true\"",
+             "resource.objectType != \"sheet\" or resource.owner = user or user.@Region = resource.@Region"]
+    from qsplay.synthetic import _rule
+    site.security_rules = site.security_rules + [_rule(f"x{i}", "App*", ["read", "delete"], c, "both", False)
+                                                 for i, c in enumerate(extra)]
+    for missing, ne in product(("fail", "empty"), ("any_differs", "none_equal")):
+        site.semantics = Semantics(missing_property=missing, ne_on_lists=ne)
+        for context in ("hub", "qmc"):
+            ok, _, _ = same_audit(site, context)
+            assert ok, (missing, ne, context)
