@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 
 from ..model import Entity, User
-from ..rules.ast import And, Bool, Call, Compare, Not, Or, Path, walk
+from ..rules.ast import And, Bool, Call, Compare, Not, Or, Path, Str, walk
 from ..rules.evaluator import EvaluationFailure, Environment
 from ..rules.actions import ACTIONS
 from .bitsets import UserBits, _mixed, compile_bits, members as _members
@@ -76,6 +76,16 @@ def _spec(node, parsed, sem) -> tuple:
             user = node.left if isinstance(node.left, Path) and node.left.root == "user" else node.right
             other = node.right if user is node.left else node.left
             return ("mixed", ("mixed", key), node, user, other)
+        sides = (node.left, node.right)
+        text = [x for x in sides if isinstance(x, Str)]
+        path = [x for x in sides if isinstance(x, Path)]
+        if node.op in ("=", "==", "!=", "!==") and len(text) == 1 and len(path) == 1:
+            # resource.objectType = "sheet": the path read once per resource for every such part
+            ci = node.op in ("=", "!=")
+            wanted = text[0].value.casefold() if ci else text[0].value
+            equal = node.op in ("=", "==")
+            any_differs = sem.ne_on_lists == "any_differs"
+            return ("text", ("bool", key), _compare(node, sem), path[0], wanted, ci, equal, any_differs)
         return ("bool", ("bool", key), _compare(node, sem))
     if isinstance(node, Call):
         root = node.target.root
@@ -128,6 +138,7 @@ class ResourceClasses:
         self._mixed: dict = {}
         self._forms: dict[str, list] = {}  # resource key -> per rule of its plan, what is left of its condition
         self._plan_of: dict[str, tuple] = {}
+        self._paths: dict = {}
         self._position: dict[tuple, dict] = {}  # plan -> rule id -> its place in the plan
 
     def _plan(self, resource: Entity) -> tuple:
@@ -245,12 +256,42 @@ class ResourceClasses:
             got = read.get(key)
             if got is None:
                 touched: set = set()
-                got = read[key] = (leaf(spec, resource, touched), spec, touched)
+                got = read[key] = (leaf(spec, resource, touched, read), spec, touched)
             return got[0]
         return part
 
-    def _leaf(self, spec: tuple, resource: Entity, touched: set) -> tuple:
+    def _resolved(self, path: Path, resource: Entity, read: dict):
+        """The values of a resource path, read once per resource (None: it fails)."""
+        key = ("path", path.root, path.segments)
+        got = read.get(key, read)
+        if got is read:
+            fn = self._paths.get(key)
+            if fn is None:
+                fn = self._paths[key] = _path(path, self.semantics)
+            try:
+                got = fn(None, resource, _NO_ENV)
+            except EvaluationFailure:
+                got = None
+            read[key] = got
+        return got
+
+    def _leaf(self, spec: tuple, resource: Entity, touched: set, read: dict) -> tuple:
         kind, key = spec[0], spec[1]
+        if kind == "text":
+            values = self._resolved(spec[3], resource, read)
+            if values is None:
+                return "X", True
+            if all(v.__class__ is str for v in values):
+                wanted, ci, equal, any_differs = spec[4:]
+                found = [v.casefold() if ci else v for v in values] or [""]  # no value compares as ""
+                if equal:
+                    hit = wanted in found
+                elif any_differs:
+                    hit = any(v != wanted for v in found)
+                else:
+                    hit = wanted not in found
+                return ("T" if hit else "F"), False
+            kind = "bool"  # objects compared with text: as the compiled evaluator does it
         if kind == "bool":
             try:
                 return ("T" if spec[2](None, resource, _NO_ENV, None) else "F"), False

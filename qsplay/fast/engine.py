@@ -31,11 +31,39 @@ class FastSecurity:
         if hit is None:
             kind = resource.kind
             plan = self._by_kind.get(kind)
-            if plan is None:  # rules that may select this type, and whether they select all of it
-                plan = self._by_kind[kind] = [(r, r.filter.selects_every(kind)) for r in self.rules
-                                              if r.filter.may_select(kind)]
-            hit = self._by_resource[key] = [r for r, every in plan if every or r.filter.matches(kind, resource.id)]
+            if plan is None:
+                plan = self._by_kind[kind] = self._kind_plan(kind)
+            rules, every, named, general = plan
+            rid = resource.id.lower()
+            if not general and rid not in named:
+                hit = every  # only the rules that select the whole type: one list for all such resources
+            else:
+                hit = [r for r, selects, ids in rules
+                       if selects or (rid in ids if ids is not None else r.filter.matches(kind, resource.id))]
+            self._by_resource[key] = hit
         return hit
+
+    def _kind_plan(self, kind: str) -> tuple:
+        """The rules that may select this type, in rule order, each with whether it selects all of it
+        and, for a filter naming ids only (`Stream_<id>`), those ids (lower case)."""
+        t = kind.lower()
+        rules, named, general = [], set(), False
+        for r in self.rules:
+            if not r.filter.may_select(kind):
+                continue
+            selects = r.filter.selects_every(kind)
+            ids = None
+            if not selects:
+                entries = [e for e in r.filter.entries if e.everything or e.type_prefix is not None
+                           or e.type_exact in (None, t)]
+                if entries and all(e.resource_id is not None and not e.everything and e.type_prefix is None
+                                   and e.type_exact == t for e in entries):
+                    ids = frozenset(e.resource_id for e in entries)
+                    named |= ids
+                else:
+                    general = True
+            rules.append((r, selects, ids))
+        return rules, [r for r, selects, _ in rules if selects], named, general
 
     def allowed(self, user, resource: Entity, action: str, context: str) -> bool:
         return self.solver(user, context).answer((resource.key, action), resource)
