@@ -102,6 +102,16 @@ def _spec(node, parsed, sem) -> tuple:
 _FLIP = {"T": "F", "F": "T", "X": "X"}
 
 
+def _resource_free(spec: tuple) -> bool:
+    """Whether a condition part reads nothing of the resource (only the user, or constants)."""
+    kind = spec[0]
+    if kind in ("and", "or"):
+        return all(_resource_free(p) for p in spec[1])
+    if kind == "not":
+        return _resource_free(spec[1])
+    return kind in ("user", "const")
+
+
 def _identity_parts(form, out: dict) -> None:
     """The keys of the identity ("i") and HasPrivilege ("h") leaves left in a residual form."""
     if isinstance(form, tuple):
@@ -139,6 +149,7 @@ class ResourceClasses:
         self._forms: dict[str, list] = {}  # resource key -> per rule of its plan, what is left of its condition
         self._plan_of: dict[str, tuple] = {}
         self._paths: dict = {}
+        self._free: set[int] = set()  # ids of the forms of parts that read nothing of the resource
         self._position: dict[tuple, dict] = {}  # plan -> rule id -> its place in the plan
 
     def _plan(self, resource: Entity) -> tuple:
@@ -191,7 +202,8 @@ class ResourceClasses:
                 forms.append("T" if form == "T" else "F")  # a failing condition grants nothing, like a false one
             else:
                 forms.append(form)
-                _identity_parts(form, kept)
+                if id(form) not in self._free:
+                    _identity_parts(form, kept)
         touched: set = set()
         for key in kept:
             touched.update(read[key][2])
@@ -207,11 +219,16 @@ class ResourceClasses:
         got = self._of[resource.key] = (cid, frozenset(touched))
         return got
 
-    def _residual(self, spec: tuple):
+    def _residual(self, spec: tuple, free: bool = True):
         """The spec as fn(resource, read) -> (form, can fail): "T", "F", "X" (fails for everyone) or
         what is left to evaluate per user, with the compiled evaluator's order and failures (a failing
         part fails the whole condition for the users it reaches; `and`/`or` stop where it stops)."""
         kind = spec[0]
+        if free and kind in ("and", "or", "not") and _resource_free(spec):  # the same form on every resource
+            fn = self._residual(spec, free=False)
+            constant = fn(None, {})
+            self._free.add(id(constant[0]))  # kept alive by the closure: no other object takes its id
+            return lambda resource, read: constant
         if kind in ("and", "or"):
             parts = [self._residual(p) for p in spec[1]]
             stop, skip = ("F", "T") if kind == "and" else ("T", "F")
@@ -249,6 +266,7 @@ class ResourceClasses:
         key = spec[1]
         if kind == "user":  # the same for every resource: whether some user's value fails decides
             constant = (("u", key), self.users is None or bool(self.users.leaf(key, spec[2])[1]))
+            self._free.add(id(constant[0]))
             return lambda resource, read: constant
         leaf = self._leaf
 

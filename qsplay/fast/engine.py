@@ -54,10 +54,13 @@ class FastSecurity:
             selects = r.filter.selects_every(kind)
             ids = None
             if not selects:
-                entries = [e for e in r.filter.entries if e.everything or e.type_prefix is not None
-                           or e.type_exact in (None, t)]
-                if entries and all(e.resource_id is not None and not e.everything and e.type_prefix is None
-                                   and e.type_exact == t for e in entries):
+                entries = [e for e in r.filter.entries if e.everything or e.type_exact in (None, t)
+                           and (e.type_prefix is None or t.startswith(e.type_prefix)
+                                or e.type_prefix.startswith(t + "_"))]  # others never match this type
+                if not entries:
+                    continue
+                if all(e.resource_id is not None and not e.everything and e.type_prefix is None
+                       and e.type_exact == t for e in entries):
                     ids = frozenset(e.resource_id for e in entries)
                     named |= ids
                 else:
